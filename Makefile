@@ -1,0 +1,45 @@
+# The README's two commands are `make run` and `make test`; both work from a fresh clone with only Python 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# One BLAS/OpenMP thread per process: the batch runs one kernel per core.
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: setup run test unit-test nbval golden lab demo-data bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: setup
+	$(PY) -m toolkit run
+	@echo "Open outputs/index.html in a browser: file://$(CURDIR)/outputs/index.html"
+
+test: setup
+	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests/golden
+
+golden: setup
+	$(PY) -m toolkit golden
+
+lab: setup
+	$(PY) -m jupyter lab --notebook-dir=notebooks
+
+demo-data: setup
+	$(PY) -m toolkit demo-data
+
+bench: setup
+	$(PY) benchmarks/bench_assess.py
+	$(PY) benchmarks/bench_batch.py
+
+clean:
+	rm -rf outputs .pytest_cache

@@ -1,0 +1,5 @@
+"""Entry point for ``python -m toolkit``."""
+
+from toolkit.cli import main
+
+raise SystemExit(main())

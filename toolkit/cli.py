@@ -1,0 +1,104 @@
+"""``python -m toolkit ...``: a thin argparse front over the package.
+
+Each sub-command parses its arguments and calls one function of the module that owns the concern.
+A :class:`ToolkitError` is printed as a clear message (no traceback) and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from toolkit.errors import ToolkitError
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from toolkit.data import validate_files
+
+    return validate_files(args.files)
+
+
+def _cmd_import_wide(args: argparse.Namespace) -> int:
+    from toolkit.data import import_wide
+
+    import_wide(args.file, indicator_id=args.indicator, sheet=args.sheet, out=args.out, year=None)
+    return 0
+
+
+def _cmd_assess(args: argparse.Namespace) -> int:
+    from toolkit.assess import assess_to_file
+
+    assess_to_file(data=args.data, targets=args.targets, as_of=args.as_of, units=args.units, out=args.out)
+    return 0
+
+
+def _cmd_demo_data(args: argparse.Namespace) -> int:
+    from toolkit.demo import write_demo_data
+
+    path = write_demo_data(seed=args.seed)
+    print(f"wrote {path}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from toolkit.batch import run_batch
+
+    return run_batch(
+        units=args.units, workers=args.workers, data=args.data, as_of=args.as_of, targets=args.targets, out=args.out
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m toolkit", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check observation files (CSV/XLSX) against the data contract")
+    p.add_argument("files", nargs="+", help="observation files")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("import-wide", help="convert a yearbook-style table (provinces x years) to long observations")
+    p.add_argument("file")
+    p.add_argument("--indicator", required=True, help="indicator_id from data/indicators.csv")
+    p.add_argument("--sheet", default=None, help="sheet name for XLSX files")
+    p.add_argument("--out", required=True, help="output CSV in the observation format")
+    p.set_defaults(func=_cmd_import_wide)
+
+    p = sub.add_parser("assess", help="assess every unit x indicator x target; write results.csv (or .xlsx)")
+    p.add_argument("--data", action="append", required=True, help="observation file (repeatable)")
+    p.add_argument("--targets", required=True, help="target set name in data/targets/ or a CSV path")
+    p.add_argument("--as-of", type=int, required=True, help="ignore observations after this year")
+    p.add_argument("--units", nargs="+", default=None, help="unit ids or names (default: all in the data)")
+    p.add_argument("--out", required=True, help="results .csv or .xlsx")
+    p.set_defaults(func=_cmd_assess)
+
+    p = sub.add_parser("demo-data", help="generate the seeded synthetic province panel in data/demo/")
+    p.add_argument("--seed", type=int, default=20240601)
+    p.set_defaults(func=_cmd_demo_data)
+
+    p = sub.add_parser("run", help="run the province report for every unit with Papermill and render HTML")
+    p.add_argument("--units", nargs="+", default=None, help="unit ids (default: all 32)")
+    p.add_argument("--workers", type=int, default=None, help="parallel kernels (default: CPU count)")
+    p.add_argument("--data", action="append", default=None, help="observation file(s) for every unit")
+    p.add_argument("--as-of", type=int, default=None)
+    p.add_argument("--targets", default=None, help="target set name or CSV path")
+    p.add_argument("--out", default=None, help="output folder (default: outputs/)")
+    p.set_defaults(func=_cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ToolkitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,76 @@
+"""Errors a user can cause. Every one is a :class:`ToolkitError`, so the CLI can print it without a traceback.
+
+A message names the file, the row (or sheet/cell), the column, what is wrong and how to fix it.
+Validation collects every problem of a file (up to :data:`MAX_PROBLEMS`) instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one place in an input file."""
+
+    message: str
+    fix: str = ""
+    row: int | str | None = None  # 1-based line number in the file (header = line 1), or "Sheet1!C7"
+    column: str | None = None
+
+    def render(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"line {self.row}" if isinstance(self.row, int) else str(self.row))
+        if self.column:
+            where.append(f"column '{self.column}'")
+        prefix = (", ".join(where) + ": ") if where else ""
+        fix = f" Fix: {self.fix}" if self.fix else ""
+        return f"{prefix}{self.message}.{fix}" if not self.message.endswith(".") else f"{prefix}{self.message}{fix}"
+
+
+class ToolkitError(Exception):
+    """Base class of every error a user can cause (bad file, unknown id, bad parameter)."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None, problems: list[Problem] | None = None):
+        self.path = str(path) if path is not None else None
+        self.problems = list(problems or [])
+        self.summary = message
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        head = f"{self.path}: {self.summary}" if self.path else self.summary
+        if not self.problems:
+            return head
+        shown = self.problems[:MAX_PROBLEMS]
+        lines = [head] + [f"  - {p.render()}" for p in shown]
+        if len(self.problems) > len(shown):
+            lines.append(f"  ... and {len(self.problems) - len(shown)} more problem(s) not shown")
+        return "\n".join(lines)
+
+
+class DataValidationError(ToolkitError):
+    """An observation, target, unit or indicator file breaks its data contract."""
+
+
+class UnknownUnitError(ToolkitError):
+    """A unit name or id that is not in data/units.csv (or is unsafe, e.g. contains a path separator)."""
+
+
+class UnknownIndicatorError(ToolkitError):
+    """An indicator id that is not in data/indicators.csv."""
+
+
+class TargetError(ToolkitError):
+    """A target set that cannot be found or resolved for a unit."""
+
+
+class ParamsError(ToolkitError):
+    """A params YAML file with an unknown key, a wrong type or an impossible value."""
+
+
+class BatchError(ToolkitError):
+    """A batch run that cannot start (bad output folder, no units)."""
