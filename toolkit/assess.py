@@ -1,0 +1,415 @@
+"""One unit x indicator x target -> one row of the results contract (DESIGN.md), and many units at once.
+
+The assessment answers, for every series: where is it, where is it going, will it meet the target in the
+target year, how likely, and when. Probabilities come from the fitted trend's predictive distribution on
+the indicator's transformed scale (``toolkit.models``); the anchors' deterministic rates
+(``toolkit.rates``) are reported beside them so reviewers can compare. See docs/methods.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit import rates
+from toolkit.catalog import load_indicators, load_targets, resolve_target_value, target_met
+from toolkit.data import load_observations
+from toolkit.errors import ToolkitError
+from toolkit.flags import quality_flags
+from toolkit.models import InsufficientDataError, TrendFit, TrendSettings, fit_trend
+from toolkit.transforms import get_transform
+
+#: Column order of results.csv. Names are a public interface: add columns, never rename these.
+RESULT_COLUMNS = [
+    "unit_id", "indicator_id", "target_set",
+    "comparator", "target_value", "target_year",
+    "as_of", "n_obs", "first_year", "latest_year", "latest_value",
+    "met_latest", "model", "forecast", "lo80", "hi80", "lo95", "hi95", "p_attain",
+    "attain_year", "attain_year_lo", "attain_year_hi",
+    "aarr_observed", "aarr_required", "eurostat_ratio", "eurostat_category",
+    "category", "flags",
+]
+#: Extra columns (allowed by the contract) that make a row readable on its own.
+EXTRA_COLUMNS = ["area", "direction", "unit", "transform", "n_censored", "latest_qualifier", "target_kind", "base_year",
+                 "base_value"]
+
+CATEGORIES = ["achieved", "not_achieved", "on_track", "likely", "at_risk", "off_track", "insufficient_data",
+              "no_target"]
+POINT_QUALIFIERS = {"=", ""}
+GOOD_IF_LOW = {"<", "<="}
+
+
+@dataclass(frozen=True)
+class AssessSettings:
+    """Everything the assessment needs besides the data; built from params/defaults.yaml."""
+
+    min_points: int = 4
+    categories: Mapping[str, float] = field(default_factory=lambda: {"on_track": 0.9, "likely": 0.6, "at_risk": 0.25})
+    interval_levels: tuple[float, float] = (0.8, 0.95)
+    trend: TrendSettings = field(default_factory=TrendSettings)
+    attain_horizon: int = 2050
+    transform_overrides: Mapping[str, str] = field(default_factory=dict)
+    saturating_cap: float = 110.0
+    eurostat_thresholds: tuple[float, float, float] = (0.95, 0.6, 0.0)
+
+    @classmethod
+    def from_params(cls, params: Any) -> AssessSettings:
+        """Build settings from a ``UnitParams`` object or the defaults mapping."""
+        get = params.get if isinstance(params, Mapping) else lambda key, default=None: getattr(params, key, default)
+        trend = TrendSettings(
+            candidates=tuple(get("models", TrendSettings.candidates)),
+            recent_window=int(get("recent_window", TrendSettings.recent_window)),
+            min_points=int(get("min_points", TrendSettings.min_points)),
+            min_backtest_points=int(get("min_backtest_points", TrendSettings.min_backtest_points)),
+            selection=str(get("model_selection", TrendSettings.selection)),
+        )
+        return cls(
+            min_points=int(get("min_points", 4)),
+            categories=dict(get("categories", {"on_track": 0.9, "likely": 0.6, "at_risk": 0.25})),
+            interval_levels=tuple(get("interval_levels", (0.8, 0.95))),
+            trend=trend,
+            attain_horizon=int(get("attain_horizon", 2050)),
+            transform_overrides=dict(get("transform_overrides", {}) or {}),
+            saturating_cap=float(get("saturating_cap", 110.0)),
+            eurostat_thresholds=tuple(get("eurostat_thresholds", (0.95, 0.6, 0.0))),
+        )
+
+
+@dataclass
+class Assessment:
+    """The result for one series: the contract row plus what a chart needs (the fit and its scale)."""
+
+    row: dict[str, Any]
+    points: pd.DataFrame
+    bounds: pd.DataFrame
+    fit: TrendFit | None = None
+    transform: Any = None
+
+    def fan(self, years: Sequence[int], levels: Sequence[float] = (0.8, 0.95)) -> pd.DataFrame:
+        """Median and central intervals of the predictive distribution, on the indicator's own scale."""
+        if self.fit is None:
+            return pd.DataFrame(columns=["year", "median"])
+        years = np.asarray(years, dtype=float)
+        pred = self.fit.predictive(years)
+        out = {"year": years.astype(int), "median": self.transform.inverse(pred.median())}
+        for level in levels:
+            qs = pred.ppf(np.array([(1 - level) / 2, (1 + level) / 2]))
+            pct = int(round(level * 100))
+            out[f"lo{pct}"] = self.transform.inverse(qs[:, 0])
+            out[f"hi{pct}"] = self.transform.inverse(qs[:, 1])
+        return pd.DataFrame(out)
+
+
+def _p_meets(pred_cdf: np.ndarray, comparator: str) -> np.ndarray:
+    """P(target satisfied) from P(Z <= g(target)); the distribution is continuous so < and <= agree."""
+    return pred_cdf if comparator in GOOD_IF_LOW else 1.0 - pred_cdf
+
+
+def bound_meets(value: float, qualifier: str, comparator: str, target: float) -> bool | None:
+    """Whether a published bound ('>' v or '<' v) proves the target met (True), missed (False) or neither (None)."""
+    if qualifier in POINT_QUALIFIERS:
+        return target_met(value, comparator, target)
+    if qualifier == ">":  # true value is above v
+        if comparator in (">", ">=") and value >= target:
+            return True
+        if comparator in ("<", "<=") and value >= target:
+            return False
+    if qualifier == "<":  # true value is below v
+        if comparator in ("<", "<=") and value <= target:
+            return True
+        if comparator in (">", ">=") and value <= target:
+            return False
+    return None
+
+
+def _category(p: float, thresholds: Mapping[str, float]) -> str:
+    for name in ("on_track", "likely", "at_risk"):
+        if p >= thresholds[name]:
+            return name
+    return "off_track"
+
+
+def _first_year_at(prob: np.ndarray, years: np.ndarray, level: float) -> float:
+    hit = np.nonzero(prob >= level)[0]
+    return float(years[hit[0]]) if hit.size else math.nan
+
+
+def _regression_aarr(points: pd.DataFrame) -> float:
+    if len(points) < 2 or (points["value"] <= 0).any():
+        return math.nan
+    return rates.aarr(points["year"].to_numpy(float), points["value"].to_numpy(float))
+
+
+def _eurostat(points: pd.DataFrame, target: float | None, target_year: int, thresholds) -> tuple[float, str]:
+    """Eurostat actual/required CAGR ratio from the first point of the 15-year window to the latest."""
+    if target is None or len(points) < 2:
+        return math.nan, ""
+    latest = points.iloc[-1]
+    window = points[points["year"] >= latest["year"] - 15]
+    base = window.iloc[0]
+    if base["year"] == latest["year"] or target_year <= base["year"]:
+        return math.nan, ""
+    ratio = rates.eurostat_ratio(base["value"], latest["value"], int(base["year"]), int(latest["year"]), target,
+                                 int(target_year))
+    if not np.isfinite(ratio):
+        return math.nan, ""
+    return float(ratio), rates.eurostat_category(ratio, thresholds=tuple(thresholds))
+
+
+def _empty_row(unit_id: str, indicator: pd.Series, target: pd.Series | None, target_set: str, as_of: int) -> dict:
+    row = {col: math.nan for col in RESULT_COLUMNS + EXTRA_COLUMNS}
+    row.update(unit_id=unit_id, indicator_id=indicator.name, target_set=target_set, as_of=as_of, n_obs=0,
+               area=indicator["area"], direction=indicator["direction"], unit=indicator["unit"], n_censored=0,
+               met_latest=pd.NA, model="", eurostat_category="", flags="", latest_qualifier="")
+    if target is not None:
+        row.update(comparator=target["comparator"], target_year=int(target["target_year"]),
+                   target_kind=target["target_kind"], base_year=target.get("base_year"))
+    return row
+
+
+def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, observations: pd.DataFrame, *,
+                  as_of: int, target_set: str = "", settings: AssessSettings | None = None) -> Assessment:
+    """Assess one unit x indicator (x target, if any) from its observations up to ``as_of``.
+
+    ``indicator`` is a row of ``load_indicators()`` (its name is the indicator id); ``target`` a row of
+    ``load_targets()`` or None; ``observations`` the unit's rows for this indicator (any years: later
+    ones are ignored). Bounds (qualifier ``>``/``<``) never enter the fit; they decide ``met_latest`` and
+    an observed target year only when they prove it.
+    """
+    settings = settings or AssessSettings()
+    obs = observations[observations["year"] <= as_of].sort_values("year")
+    is_point = obs["qualifier"].fillna("=").isin(POINT_QUALIFIERS)
+    points = obs.loc[is_point, ["year", "value"]].reset_index(drop=True)
+    bounds = obs.loc[~is_point, ["year", "value", "qualifier"]].reset_index(drop=True)
+    row = _empty_row(unit_id, indicator, target, target_set, as_of)
+    row.update(n_obs=len(points), n_censored=len(bounds))
+    transform_name = settings.transform_overrides.get(indicator.name, indicator["transform"])
+    transform = get_transform(transform_name, cap=settings.saturating_cap)
+    row["transform"] = transform_name
+    if len(obs):
+        latest = obs.iloc[-1]
+        row.update(first_year=int(obs["year"].min()), latest_year=int(latest["year"]), latest_value=float(latest["value"]),
+                   latest_qualifier=str(latest["qualifier"] or "="))
+
+    fit: TrendFit | None = None
+    if len(points) >= settings.min_points:
+        try:
+            fit = fit_trend(points["year"].to_numpy(float), transform.forward(points["value"].to_numpy(float)),
+                            settings.trend)
+            row["model"] = fit.name
+        except InsufficientDataError:
+            fit = None
+    row["aarr_observed"] = _regression_aarr(points)
+
+    flags = quality_flags(obs, points, bounds, indicator, transform, as_of=as_of,
+                          short_below=settings.trend.min_backtest_points)
+    result = Assessment(row=row, points=points, bounds=bounds, fit=fit, transform=transform)
+    if target is None:
+        row["category"] = "no_target"
+        _trend_only_columns(row, fit, transform, as_of, settings)
+        row["flags"] = ";".join(flags)
+        return result
+
+    target_value, base_flags = _resolve_target(target, points, fit, transform)
+    flags += base_flags
+    target_year = int(target["target_year"])
+    comparator = str(target["comparator"])
+    row["target_value"] = target_value if target_value is not None else math.nan
+    if target_value is None:
+        row["category"] = "insufficient_data"
+        row["flags"] = ";".join(flags)
+        return result
+
+    _observed_status(row, obs, comparator, target_value)
+    _rates_columns(row, points, comparator, target_value, target_year, settings)
+    at_target_year = obs[obs["year"] == target_year]
+    observed_verdict = None
+    if len(at_target_year):
+        last = at_target_year.iloc[-1]
+        observed_verdict = bound_meets(float(last["value"]), str(last["qualifier"] or "="), comparator, target_value)
+
+    if observed_verdict is not None:
+        value = float(at_target_year.iloc[-1]["value"])
+        row.update(category="achieved" if observed_verdict else "not_achieved", p_attain=float(observed_verdict))
+        if at_target_year.iloc[-1]["qualifier"] in POINT_QUALIFIERS:
+            row.update(forecast=value, lo80=value, hi80=value, lo95=value, hi95=value)
+        elif fit is not None:
+            _forecast_columns(row, fit, transform, target_year, settings)
+    elif fit is None:
+        row["category"] = "insufficient_data"
+        if target_year <= as_of:
+            flags.append("target_year_not_observed")
+    else:
+        if target_year <= as_of:
+            flags.append("target_year_not_observed")
+        _forecast_columns(row, fit, transform, target_year, settings)
+        pred = fit.predictive(np.array([target_year], dtype=float))
+        p = float(_p_meets(pred.cdf(np.array([transform.forward(target_value)])), comparator)[0])
+        if "relative_target_base_estimated" in flags:
+            p = _p_with_uncertain_base(fit, transform, target, target_year, comparator)
+        row["p_attain"] = p
+        row["category"] = _category(p, settings.categories)
+    _attainment_years(row, obs, fit, transform, comparator, target_value, as_of, settings)
+    row["flags"] = ";".join(dict.fromkeys(flags))
+    return result
+
+
+def _resolve_target(target: pd.Series, points: pd.DataFrame, fit: TrendFit | None, transform) -> tuple[float | None, list[str]]:
+    """Absolute targets as they are; relative ones from the observed base-year value, else the fitted trend."""
+    if target["target_kind"] != "relative_change":
+        return float(target["target_value"]), []
+    base_year = int(target["base_year"])
+    observed = points[points["year"] == base_year]
+    if len(observed):
+        base = float(observed["value"].iloc[-1])
+        return resolve_target_value(target, base), ["relative_target_base_observed"]
+    if fit is None:
+        return resolve_target_value(target, None), ["relative_target_base_missing"]
+    base = float(transform.inverse(fit.predictive(np.array([base_year], dtype=float)).median())[0])
+    return resolve_target_value(target, base), ["relative_target_base_estimated"]
+
+
+def _p_with_uncertain_base(fit: TrendFit, transform, target: pd.Series, target_year: int, comparator: str) -> float:
+    """Average P(attain) over the base-year value's predictive quantiles (base and target year treated as independent)."""
+    qs = np.linspace(0.05, 0.95, 19)
+    base_z = fit.predictive(np.array([float(target["base_year"])])).ppf(qs)[0]
+    thresholds = transform.forward((1.0 + float(target["target_value"])) * transform.inverse(base_z))
+    cdf = np.array([fit.predictive(np.array([float(target_year)])).cdf(np.array([z]))[0] for z in thresholds])
+    return float(np.mean(_p_meets(cdf, comparator)))
+
+
+def _observed_status(row: dict, obs: pd.DataFrame, comparator: str, target_value: float) -> None:
+    if not len(obs):
+        return
+    last = obs.iloc[-1]
+    verdict = bound_meets(float(last["value"]), str(last["qualifier"] or "="), comparator, target_value)
+    row["met_latest"] = pd.NA if verdict is None else bool(verdict)
+
+
+def _rates_columns(row: dict, points: pd.DataFrame, comparator: str, target_value: float, target_year: int,
+                   settings: AssessSettings) -> None:
+    if len(points) and target_year > int(points["year"].iloc[-1]) and points["value"].iloc[-1] > 0 and target_value > 0:
+        row["aarr_required"] = rates.required_aarr(float(points["value"].iloc[-1]), target_value,
+                                                   int(points["year"].iloc[-1]), target_year)
+    ratio, category = _eurostat(points, target_value, target_year, settings.eurostat_thresholds)
+    row.update(eurostat_ratio=ratio, eurostat_category=category)
+
+
+def _forecast_columns(row: dict, fit: TrendFit, transform, year: int, settings: AssessSettings) -> None:
+    levels = settings.interval_levels
+    qs = np.array([0.5, (1 - levels[0]) / 2, (1 + levels[0]) / 2, (1 - levels[1]) / 2, (1 + levels[1]) / 2])
+    z = fit.predictive(np.array([year], dtype=float)).ppf(qs)[0]
+    values = transform.inverse(z)
+    row.update(forecast=float(values[0]), lo80=float(values[1]), hi80=float(values[2]), lo95=float(values[3]),
+               hi95=float(values[4]))
+
+
+def _trend_only_columns(row: dict, fit: TrendFit | None, transform, as_of: int, settings: AssessSettings) -> None:
+    """Indicators without a target: the trend's forecast for the year after ``as_of``."""
+    if fit is not None:
+        _forecast_columns(row, fit, transform, as_of + 1, settings)
+
+
+def _attainment_years(row: dict, obs: pd.DataFrame, fit: TrendFit | None, transform, comparator: str,
+                      target_value: float, as_of: int, settings: AssessSettings) -> None:
+    """First year the target is met: observed (start of the latest run of met observations) or forecast.
+
+    For a forecast, the year is the first in which P(target met in that year) reaches 50%; its 80% interval
+    runs from the first year that probability reaches 10% to the first year it reaches 90%.
+    Empty when not reached by ``settings.attain_horizon``.
+    """
+    verdicts = [bound_meets(float(v), str(q or "="), comparator, target_value)
+                for v, q in zip(obs["value"], obs["qualifier"])]
+    if verdicts and verdicts[-1]:
+        first = len(verdicts) - 1
+        while first > 0 and verdicts[first - 1]:
+            first -= 1
+        year = float(obs["year"].iloc[first])
+        row.update(attain_year=year, attain_year_lo=year, attain_year_hi=year)
+        return
+    if fit is None:
+        return
+    start = int(obs["year"].max()) + 1 if len(obs) else as_of + 1
+    years = np.arange(start, settings.attain_horizon + 1, dtype=float)
+    if not len(years):
+        return
+    prob = _p_meets(fit.predictive(years).cdf(np.full(len(years), transform.forward(target_value))), comparator)
+    row.update(attain_year=_first_year_at(prob, years, 0.5), attain_year_lo=_first_year_at(prob, years, 0.1),
+               attain_year_hi=_first_year_at(prob, years, 0.9))
+
+
+def assess_unit(unit_id: str, observations: pd.DataFrame, targets: pd.DataFrame, *, as_of: int,
+                settings: AssessSettings | None = None, indicators: pd.DataFrame | None = None) -> list[Assessment]:
+    """Assess every indicator of the target set for one unit, plus observed indicators without a target."""
+    indicators = load_indicators() if indicators is None else indicators
+    settings = settings or AssessSettings()
+    target_set = str(targets["target_set"].iloc[0]) if len(targets) else ""
+    unit_obs = observations[observations["unit_id"] == unit_id]
+    by_indicator = {key: frame for key, frame in unit_obs.groupby("indicator_id", sort=False)}
+    empty = unit_obs.iloc[0:0]
+    results = []
+    targeted = set()
+    for _, target in targets.iterrows():
+        indicator_id = target["indicator_id"]
+        targeted.add(indicator_id)
+        results.append(assess_series(unit_id, indicators.loc[indicator_id], target,
+                                     by_indicator.get(indicator_id, empty), as_of=as_of, target_set=target_set,
+                                     settings=settings))
+    for indicator_id in sorted(set(by_indicator) - targeted):
+        frame = by_indicator[indicator_id]
+        if (frame["year"] <= as_of).any():
+            results.append(assess_series(unit_id, indicators.loc[indicator_id], None, frame, as_of=as_of,
+                                         target_set=target_set, settings=settings))
+    return results
+
+
+def results_frame(assessments: Iterable[Assessment]) -> pd.DataFrame:
+    """The results-contract table (contract columns first, then the extra columns)."""
+    frame = pd.DataFrame([a.row for a in assessments], columns=RESULT_COLUMNS + EXTRA_COLUMNS)
+    for col in ("n_obs", "n_censored"):
+        frame[col] = frame[col].astype(int)
+    for col in ("target_year", "first_year", "latest_year", "attain_year", "attain_year_lo", "attain_year_hi",
+                "base_year"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
+    frame["met_latest"] = frame["met_latest"].astype("boolean")
+    return frame
+
+
+def assess_many(observations: pd.DataFrame, targets: pd.DataFrame, *, as_of: int,
+                units: Sequence[str] | None = None, settings: AssessSettings | None = None) -> pd.DataFrame:
+    """Assess many units at once (one pass over the observations grouped by unit)."""
+    indicators = load_indicators()
+    unit_ids = list(units) if units is not None else list(dict.fromkeys(observations["unit_id"]))
+    rows: list[Assessment] = []
+    for unit_id in unit_ids:
+        rows += assess_unit(unit_id, observations, targets, as_of=as_of, settings=settings, indicators=indicators)
+    return results_frame(rows)
+
+
+def assess_to_file(*, data: Sequence[str | Path], targets: str, as_of: int, units: Sequence[str] | None,
+                   out: str | Path) -> pd.DataFrame:
+    """The ``python -m toolkit assess`` command: load, assess, write CSV (or XLSX when ``out`` ends in .xlsx)."""
+    from toolkit import io
+    from toolkit.params import load_defaults
+    from toolkit.units import resolve_unit
+
+    if not 1949 <= as_of <= 2100:
+        raise ToolkitError(f"--as-of {as_of} is not a plausible year. Fix: give a year between 1949 and 2100.")
+    observations = load_observations(data)
+    target_table = load_targets(targets)
+    unit_ids = [resolve_unit(u) for u in units] if units else None
+    frame = assess_many(observations, target_table, as_of=as_of, units=unit_ids,
+                        settings=AssessSettings.from_params(load_defaults()))
+    out = Path(out)
+    if out.suffix.lower() == ".xlsx":
+        io.write_xlsx(out, frame)
+    else:
+        io.write_csv(out, frame)
+    print(f"wrote {out} ({len(frame)} rows, {frame['unit_id'].nunique()} unit(s))")
+    return frame
