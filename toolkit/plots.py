@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 
+from io import BytesIO
+
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from IPython.display import Image, display
 
 from toolkit.assess import Assessment
 
@@ -34,7 +37,9 @@ UNIT_LABELS = {
 FAN_COLOUR = "#2b8cbe"
 TARGET_COLOUR = "#d7301f"
 COMPARISON_COLOUR = "#737373"
-PANEL_SIZE = (6.0, 3.4)  # inches per chart; at the report's 80 dpi two panels fill a 960-px column
+PANEL_SIZE = (6.0, 3.4)  # inches per chart; at REPORT_DPI two panels fill a 960-px column
+REPORT_DPI = 80
+HEADER_INCHES = 1.5  # room for the figure title and the shared legend
 
 
 def unit_label(unit: str) -> str:
@@ -78,16 +83,18 @@ def indicator_chart(ax: plt.Axes, assessment: Assessment, *, name: str, unit: st
                        zorder=3, label=text)
     if pd.notna(row.get("target_value")):
         ax.axhline(row["target_value"], color=TARGET_COLOUR, linestyle=":", linewidth=1.2,
-                   label=f"target {row['comparator']} {row['target_value']:.3g}")
+                   label="target value and year")
         ax.axvline(row["target_year"], color=TARGET_COLOUR, linestyle=":", linewidth=0.8, alpha=0.6)
     category = str(row["category"]).replace("_", " ")
     p = "" if pd.isna(row.get("p_attain")) else f", P(attain) {row['p_attain']:.2f}"
-    ax.set_title(f"{name}\n{category}{p}", fontsize=10)
+    target = ""
+    if pd.notna(row.get("target_value")):
+        target = f"target {row['comparator']} {row['target_value']:.3g} by {int(row['target_year'])}: "
+    ax.set_title(f"{name}\n{target}{category}{p}", fontsize=9)
     ax.set_xlabel("Year")
     ax.set_ylabel(unit_label(unit))
     ax.set_xlim(start - 0.5, end + 0.5)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.legend(fontsize=7, loc="best", frameon=True)
 
 
 def area_figure(assessments: list[Assessment], indicators: pd.DataFrame, *, as_of: int, title: str,
@@ -96,8 +103,11 @@ def area_figure(assessments: list[Assessment], indicators: pd.DataFrame, *, as_o
     sns.set_theme(style="whitegrid", context="paper")
     ncols = 2 if len(assessments) > 1 else 1
     nrows = math.ceil(len(assessments) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(PANEL_SIZE[0] * ncols, PANEL_SIZE[1] * nrows), squeeze=False,
-                             layout="constrained")
+    height = PANEL_SIZE[1] * nrows + HEADER_INCHES
+    fig, axes = plt.subplots(nrows, ncols, figsize=(PANEL_SIZE[0] * ncols, height), squeeze=False)
+    # Fixed margins instead of constrained layout: layout solving cost more than drawing the charts.
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.9 / height, top=1 - HEADER_INCHES / height, hspace=0.75,
+                        wspace=0.22)
     for ax, assessment in zip(axes.flat, assessments):
         indicator_id = assessment.row["indicator_id"]
         comp = None
@@ -109,8 +119,19 @@ def area_figure(assessments: list[Assessment], indicators: pd.DataFrame, *, as_o
                         comparison_label=comparison_label)
     for ax in list(axes.flat)[len(assessments):]:
         ax.set_visible(False)
-    fig.suptitle(title, fontsize=12, fontweight="bold")
+    fig.suptitle(title, fontsize=12, fontweight="bold", y=1 - 0.12 / height)
+    handles = {}
+    for ax in axes.flat[: len(assessments)]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(_legend_key(label), handle)
+    fig.legend(handles.values(), handles.keys(), loc="upper center", ncol=min(len(handles), 4), fontsize=8,
+               frameon=False, bbox_to_anchor=(0.5, 1 - 0.42 / height))
     return fig
+
+
+def _legend_key(label: str) -> str:
+    """One legend entry per kind of mark: the trend's model name differs between charts."""
+    return "fitted trend (median)" if label.startswith("trend (") else label
 
 
 def charted(assessments: list[Assessment], min_points: int) -> list[Assessment]:
@@ -118,6 +139,17 @@ def charted(assessments: list[Assessment], min_points: int) -> list[Assessment]:
     return [a for a in assessments
             if (a.row["category"] != "no_target" and (len(a.points) or len(a.bounds)))
             or (a.row["category"] == "no_target" and len(a.points) >= min_points)]
+
+
+def figure_image(fig: plt.Figure) -> Image:
+    """A PNG of the figure as an IPython Image.
+
+    Rendering the PNG here (rather than through the inline backend) works under any Matplotlib backend,
+    fixes the resolution, and gives a plain-text form without the figure size, which nbval compares.
+    """
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=REPORT_DPI)
+    return Image(data=buffer.getvalue(), format="png")
 
 
 def show_report_figures(context) -> None:
@@ -131,5 +163,5 @@ def show_report_figures(context) -> None:
         fig = area_figure(group, indicators, as_of=context.as_of, title=title,
                           comparison=context.comparison if len(context.comparison) else None,
                           comparison_label=comparison_label)
-        plt.show()
+        display(figure_image(fig))
         plt.close(fig)
