@@ -49,6 +49,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_golden(args: argparse.Namespace) -> int:
+    from toolkit.golden import write_golden
+
+    for path in write_golden(units=args.units):
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m toolkit", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--targets", default=None, help="target set name or CSV path")
     p.add_argument("--out", default=None, help="output folder (default: outputs/)")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("golden", help="regenerate the golden notebooks under tests/golden/ (same code path as run)")
+    p.add_argument("--units", nargs="+", default=None, help="unit ids (default: the three golden units)")
+    p.set_defaults(func=_cmd_golden)
     return parser
 
 
