@@ -1,0 +1,120 @@
+"""How far the batch is from its floor: kernel start-up plus library imports, through the same pool.
+
+Kernel start-up and imports dominate a notebook's cost, so the batch is judged against a floor: the same
+number of notebooks, the same workers and the same pipeline (``toolkit.batch.run_batch``: validation, the
+process pool, papermill, HTML rendering, index), with notebooks that only import the libraries the report
+imports. Goal: full batch <= 1.3 x floor. A third run with empty notebooks estimates kernel start-up, so:
+
+    kernel start         ~ empty
+    imports              ~ floor - empty
+    analysis + rendering ~ full - floor
+
+Usage: ``python benchmarks/bench_batch.py [--units national beijing ...] [--workers N] [--json FILE]``.
+Everything is written into a temporary folder (``--keep`` to look at it), never into outputs/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from toolkit.batch import TEMPLATE, run_batch
+
+LIBRARIES = ("pandas", "numpy", "statsmodels.api", "matplotlib.pyplot", "seaborn", "toolkit")
+GOAL = 1.3
+
+
+def _parameters_cell(template: Path):
+    nb = nbformat.read(template, as_version=4)
+    for cell in nb.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            return nbformat.v4.new_code_cell(cell.source, metadata={"tags": ["parameters"]})
+    raise SystemExit(f"{template} has no cell tagged 'parameters'")
+
+
+def _toolkit_imports(template: Path) -> list[str]:
+    """The template's own ``toolkit`` import lines, so the floor imports exactly what the report imports."""
+    nb = nbformat.read(template, as_version=4)
+    lines = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            lines += [ln.strip() for ln in cell.source.splitlines()
+                      if re.match(r"\s*(from toolkit(\.\w+)* import |import toolkit)", ln)]
+    return list(dict.fromkeys(lines))
+
+
+def write_floor_notebooks(template: Path, folder: Path) -> tuple[Path, Path]:
+    """``floor.ipynb`` (parameters + imports only) and ``empty.ipynb`` (parameters only)."""
+    imports = [f"import {name}" for name in LIBRARIES] + _toolkit_imports(template)
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    paths = []
+    for name, cells in (("floor", [new_code_cell("\n".join(imports))]), ("empty", [])):
+        nb = new_notebook(cells=[_parameters_cell(template), *cells])
+        nb.metadata["kernelspec"] = kernelspec
+        path = folder / f"{name}.ipynb"
+        nbformat.write(nb, path)
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def _timed(label: str, **kwargs) -> tuple[float, int]:
+    print(f"\n== {label}", flush=True)
+    t0 = time.perf_counter()
+    code = run_batch(**kwargs)
+    seconds = time.perf_counter() - t0
+    print(f"== {label}: {seconds:.1f} s (exit code {code})", flush=True)
+    return seconds, code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", nargs="+", default=None, help="unit ids (default: all 32)")
+    parser.add_argument("--workers", type=int, default=None, help="parallel kernels (default: CPU count)")
+    parser.add_argument("--template", type=Path, default=TEMPLATE, help="the report notebook to measure")
+    parser.add_argument("--json", type=Path, default=None, help="also write the timings to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary output folders")
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    floor_nb, empty_nb = write_floor_notebooks(args.template, tmp)
+    common = {"units": args.units, "workers": args.workers, "extras": {}, "progress": True}
+    # Cheapest first: the empty run also warms the disk cache for the others.
+    empty, _ = _timed("empty notebooks (kernel start-up)", template=empty_nb, out=tmp / "empty", **common)
+    floor, _ = _timed("floor (imports only)", template=floor_nb, out=tmp / "floor", **common)
+    full, code = _timed("full batch", template=args.template, out=tmp / "full", **common)
+
+    n = len(json.loads((tmp / "full" / "run.json").read_text(encoding="utf-8"))["units"])
+    ratio = full / floor if floor else float("nan")
+    result = {"units": n, "workers": args.workers, "full_s": round(full, 2), "floor_s": round(floor, 2),
+              "empty_s": round(empty, 2), "ratio": round(ratio, 3), "goal": GOAL,
+              "breakdown_s": {"kernel_start": round(empty, 2), "imports": round(floor - empty, 2),
+                              "analysis_and_rendering": round(full - floor, 2)},
+              "full_exit_code": code}
+    print(f"\n{n} notebooks, workers={args.workers or 'CPU count'}")
+    print(f"full batch   {full:7.1f} s")
+    print(f"floor        {floor:7.1f} s   (same notebooks and pool, imports only)")
+    print(f"ratio        {ratio:7.2f} x   (goal <= {GOAL} x: {'met' if ratio <= GOAL else 'NOT met'})")
+    print("breakdown (wall time):")
+    for name, seconds in result["breakdown_s"].items():
+        print(f"  {name:<24}{seconds:7.1f} s  {seconds / full:6.0%}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if args.keep:
+        print(f"outputs kept in {tmp}")
+    else:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+"""The batch runner end to end, on a stand-in notebook (json/pathlib only) so it is fast and independent of the
+real report: outputs, failure isolation, overrides, atomic re-runs, the manifest, and up-front validation."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from toolkit import batch
+from toolkit.batch import Job, execute_job, is_startup_failure, run_batch
+from toolkit.errors import BatchError, ToolkitError, UnknownUnitError
+from toolkit.paths import PROJECT_ROOT, UNITS_CSV
+
+UNITS = ["national", "beijing", "tianjin"]
+PARAMETERS = {"unit_id": "national", "params_file": "", "output_dir": "", "data_override": "", "as_of_override": 0,
+              "targets_override": ""}
+
+
+def make_standin(path: Path, *, fail: tuple[str, ...] = (), synthetic: tuple[str, ...] = (),
+                 names: dict[str, str] | None = None, overrides: bool = True) -> Path:
+    """A report stand-in honouring the notebook contract: parameters cell, summary.json and results.csv."""
+    params = PARAMETERS if overrides else {k: PARAMETERS[k] for k in ("unit_id", "params_file", "output_dir")}
+    parameters = new_code_cell("\n".join(f"{k} = {v!r}" for k, v in params.items()))
+    parameters.metadata["tags"] = ["parameters"]
+    body = f"""
+import json, pathlib
+FAIL, SYNTHETIC, NAMES = {tuple(fail)!r}, {tuple(synthetic)!r}, {dict(names or {})!r}
+if unit_id in FAIL:
+    raise ValueError(f"stand-in failure for {{unit_id}}")
+out = pathlib.Path(output_dir)
+out.mkdir(parents=True, exist_ok=True)
+as_of = globals().get("as_of_override") or 2020
+rows = [f"{{unit_id}},imr,demo-set,{{as_of}},on_track", f"{{unit_id}},cmr,demo-set,{{as_of}},achieved"]
+(out / "results.csv").write_text("unit_id,indicator_id,target_set,as_of,category\\n" + "\\n".join(rows) + "\\n")
+summary = {{"unit_id": unit_id, "name_en": NAMES.get(unit_id, unit_id.title()), "name_zh": "测试",
+            "synthetic": unit_id in SYNTHETIC, "target_set": "demo-set", "as_of": as_of,
+            "counts": {{"achieved": 1, "on_track": 1}}, "n_indicators": 2, "data_files": ["data/units.csv"]}}
+(out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
+print("SECRET_SOURCE_MARKER"[:6], "key results", unit_id, as_of)  # the marker itself is only in the code
+"""
+    nb = new_notebook(cells=[new_markdown_cell("# stand-in template"), parameters, new_code_cell(body)])
+    nb.cells[0].metadata["tags"] = ["remove-cell"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def make_method_evaluation(path: Path) -> Path:
+    nb = new_notebook(cells=[new_code_cell("print('method evaluation: no parameters')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def make_overview(path: Path) -> Path:
+    parameters = new_code_cell('run_dir = ""')
+    parameters.metadata["tags"] = ["parameters"]
+    body = new_code_cell("import pathlib\n"
+                         "lines = pathlib.Path(run_dir, 'results.csv').read_text().splitlines()  # written before\n"
+                         "print('overview of', len(lines) - 1, 'result rows')")
+    nb = new_notebook(cells=[parameters, body])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """One 3-unit batch (2 workers) where tianjin fails and beijing is synthetic, plus an overview notebook."""
+    root = tmp_path_factory.mktemp("batch")
+    template = make_standin(root / "standin.ipynb", fail=("tianjin",), synthetic=("beijing",))
+    extras = {"overview": make_overview(root / "overview.ipynb"),
+              "method_evaluation": make_method_evaluation(root / "method_evaluation.ipynb")}
+    out = root / "out"
+    code = run_batch(units=UNITS, workers=2, out=out, template=template, extras=extras, progress=False)
+    return {"code": code, "out": out, "template": template, "root": root}
+
+
+def test_a_failing_unit_makes_the_exit_code_1_and_the_others_complete(first_run):
+    out = first_run["out"]
+    assert first_run["code"] == 1
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    status = {u["unit_id"]: u["status"] for u in manifest["units"]}
+    assert status == {"national": "ok", "beijing": "ok", "tianjin": "failed"}
+    error = manifest["units"][2]["error"]
+    assert error["ename"] == "ValueError" and "stand-in failure for tianjin" in error["evalue"]
+    assert isinstance(error["cell_index"], int)
+    assert manifest["failed"] == ["tianjin"]
+    extras = {e["name"]: e["status"] for e in manifest["extras"]}
+    assert extras == {"overview": "ok", "method_evaluation": "ok"}
+
+
+def test_every_output_is_written(first_run):
+    out = first_run["out"]
+    for unit in UNITS:
+        assert (out / "notebooks" / f"{unit}.ipynb").is_file()
+        assert (out / "html" / f"{unit}.html").is_file()
+    for name in ("results.csv", "results.xlsx", "run.json", "index.html", "overview.html", "method_evaluation.html"):
+        assert (out / name).is_file(), name
+    executed = nbformat.read(out / "notebooks" / "national.ipynb", as_version=4)
+    assert executed.metadata.papermill.parameters["output_dir"] == str(out / "units" / "national")
+    assert executed.metadata.papermill["output_path"] == str(out / "notebooks" / "national.ipynb")
+
+
+def test_the_failed_unit_still_has_its_page_and_is_listed_in_the_index(first_run):
+    out = first_run["out"]
+    page = (out / "html" / "tianjin.html").read_text(encoding="utf-8")
+    assert "stand-in failure for tianjin" in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    failures = index.split('class="failures"')[1].split("</section>")[0]
+    assert 'href="html/tianjin.html"' in failures and "ValueError: stand-in failure for tianjin" in failures
+    assert 'href="overview.html"' in index and 'href="method_evaluation.html"' in index
+    overview = (out / "overview.html").read_text(encoding="utf-8")
+    assert "overview of 4 result rows" in overview  # results.csv was combined before the overview ran
+
+
+def test_pages_hide_code_and_stand_alone(first_run):
+    page = (first_run["out"] / "html" / "national.html").read_text(encoding="utf-8")
+    assert "key results national 2020" in page
+    assert "SECRET_SOURCE_MARKER" not in page and "stand-in template" not in page  # code and remove-cell hidden
+    assert "<script src=" not in page
+
+
+def test_results_concatenate_successful_units_in_unit_order_then_indicator(first_run):
+    results = pd.read_csv(first_run["out"] / "results.csv")
+    assert list(zip(results["unit_id"], results["indicator_id"])) == [
+        ("national", "cmr"), ("national", "imr"), ("beijing", "cmr"), ("beijing", "imr")]
+    xlsx = pd.read_excel(first_run["out"] / "results.xlsx")
+    assert xlsx["unit_id"].tolist() == results["unit_id"].tolist()
+
+
+def test_run_json_checksums_equal_sha256_of_the_files(first_run):
+    manifest = json.loads((first_run["out"] / "run.json").read_text(encoding="utf-8"))
+    inputs = manifest["inputs"]
+    assert "data/units.csv" in inputs and "params/national.yaml" in inputs and "params/defaults.yaml" in inputs
+    assert str(first_run["template"]) in inputs
+    for name, digest in inputs.items():
+        path = Path(name) if Path(name).is_absolute() else PROJECT_ROOT / name
+        assert digest == hashlib.sha256(path.read_bytes()).hexdigest(), name
+    assert manifest["toolkit_version"] and "pandas" in manifest["packages"]
+    assert set(manifest["git"]) == {"commit", "dirty"}
+    assert manifest["started"] <= manifest["finished"]
+
+
+def test_index_shows_the_synthetic_banner_only_for_synthetic_units(first_run):
+    index = (first_run["out"] / "index.html").read_text(encoding="utf-8")
+    rows = {row.split('"')[0]: row for row in index.split('data-unit="')[1:]}
+    assert "合成演示数据" in rows["beijing"].split("</tr>")[0]
+    assert "合成演示数据" not in rows["national"].split("</tr>")[0]
+
+
+def test_rerun_into_the_same_folder_replaces_outputs_and_leaves_no_temporary_files(first_run):
+    out, template = first_run["out"], first_run["template"]
+    (out / "notebooks" / ".national.ipynb.left-by-a-killed-run.tmp").write_text("{")
+    code = run_batch(units=["national", "beijing"], workers=2, out=out, template=template, extras={}, as_of=2015,
+                     progress=False)
+    assert "overview.html" not in (out / "index.html").read_text(encoding="utf-8")  # not part of this run
+    assert code == 0
+    assert not list(out.rglob("*.tmp"))
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'data-unit="tianjin"' not in index and "Failures" not in index
+    assert "2015" in index.split("</p>")[0]  # the as-of override is shown in the header
+    results = pd.read_csv(out / "results.csv")
+    assert set(results["unit_id"]) == {"national", "beijing"} and set(results["as_of"]) == {2015}
+    summary = json.loads((out / "units" / "beijing" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["as_of"] == 2015
+    assert (out / "html" / "tianjin.html").exists()  # a stale unit's files stay, outside the index
+
+
+def test_unknown_unit_fails_before_any_kernel_starts(tmp_path):
+    template = make_standin(tmp_path / "standin.ipynb")
+    with pytest.raises(ToolkitError, match="atlantis"):
+        run_batch(units=["national", "atlantis"], out=tmp_path / "out", template=template, extras={}, progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_unit_id_that_is_a_path_is_refused(tmp_path):
+    template = make_standin(tmp_path / "standin.ipynb")
+    with pytest.raises(UnknownUnitError):
+        run_batch(units=["../national"], out=tmp_path / "out", template=template, extras={}, progress=False)
+
+
+def test_an_unwritable_output_folder_is_a_batch_error(tmp_path):
+    template = make_standin(tmp_path / "standin.ipynb")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(BatchError, match="output"):
+        run_batch(units=["national"], out=blocker / "out", template=template, extras={}, progress=False)
+
+
+def test_an_override_the_notebook_does_not_declare_is_refused(tmp_path):
+    template = make_standin(tmp_path / "standin.ipynb", overrides=False)
+    with pytest.raises(BatchError, match="as_of_override"):
+        run_batch(units=["national"], as_of=2015, out=tmp_path / "out", template=template, extras={},
+                  progress=False)
+
+
+def test_workers_must_be_positive(tmp_path):
+    template = make_standin(tmp_path / "standin.ipynb")
+    with pytest.raises(BatchError, match="workers"):
+        run_batch(units=["national"], workers=0, out=tmp_path / "out", template=template, extras={}, progress=False)
+
+
+def test_only_kernel_start_up_failures_are_retried():
+    import zmq
+    from nbclient.exceptions import DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    def papermill_execute_cells():  # a kernel that died while running cells
+        raise DeadKernelError("Kernel died")
+
+    with pytest.raises(DeadKernelError) as mid_run:
+        papermill_execute_cells()
+    assert is_startup_failure(RuntimeError("Kernel didn't respond in 60 seconds"))
+    assert is_startup_failure(zmq.ZMQError(errno.EADDRINUSE))
+    assert is_startup_failure(DeadKernelError("Kernel died before replying"))
+    assert not is_startup_failure(mid_run.value)
+    assert not is_startup_failure(PapermillExecutionError(1, 1, "x", "ValueError", "bad", []))
+    assert not is_startup_failure(ValueError("bad"))
+
+
+def test_execute_job_retries_a_start_up_failure_then_succeeds(tmp_path, monkeypatch):
+    calls = []
+
+    def flaky(job):
+        calls.append(job.name)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel didn't respond in 60 seconds")
+        nbformat.write(new_notebook(cells=[new_markdown_cell("done")]), job.notebook)
+        return None
+
+    monkeypatch.setattr(batch, "_execute", flaky)
+    monkeypatch.setattr(batch.time, "sleep", lambda s: None)
+    job = Job(name="national", kind="unit", template=tmp_path / "t.ipynb", parameters={},
+              notebook=tmp_path / "n.ipynb", html=tmp_path / "n.html", cwd=tmp_path)
+    outcome = execute_job(job)
+    assert outcome.ok and outcome.attempts == 2 and (tmp_path / "n.html").is_file()
+
+
+def test_execute_job_gives_up_after_two_retries_and_still_writes_a_page(tmp_path, monkeypatch):
+    def broken(job):
+        raise RuntimeError("Kernel didn't respond in 60 seconds")
+
+    monkeypatch.setattr(batch, "_execute", broken)
+    monkeypatch.setattr(batch.time, "sleep", lambda s: None)
+    job = Job(name="national", kind="unit", template=tmp_path / "t.ipynb", parameters={},
+              notebook=tmp_path / "n.ipynb", html=tmp_path / "n.html", cwd=tmp_path)
+    outcome = execute_job(job)
+    assert not outcome.ok and outcome.attempts == 3 and outcome.ename == "RuntimeError"
+    assert "respond in 60 seconds" in (tmp_path / "n.html").read_text(encoding="utf-8")
+
+
+def test_default_units_follow_the_units_table(tmp_path):
+    template = make_standin(tmp_path / "standin.ipynb")
+    plan = batch.plan_batch(out=tmp_path / "out", template=template, extras={})
+    table = pd.read_csv(UNITS_CSV, dtype=str)
+    assert plan.unit_ids == table["unit_id"].tolist() and len(plan.unit_ids) == 32
+    assert plan.overrides == {"params_file": ""}
+
+
+def test_a_kernel_that_dies_mid_run_is_not_retried_and_gets_an_error_page(tmp_path):
+    template = make_standin(tmp_path / "standin.ipynb")
+    nb = nbformat.read(template, as_version=4)
+    nb.cells.insert(2, new_code_cell("import os\nos._exit(1)"))
+    nbformat.write(nb, template)
+    out = tmp_path / "out"
+    assert run_batch(units=["beijing"], workers=1, out=out, template=template, extras={}, progress=False) == 1
+    entry = json.loads((out / "run.json").read_text(encoding="utf-8"))["units"][0]
+    assert entry["status"] == "failed" and entry["attempts"] == 1 and entry["error"]["ename"] == "DeadKernelError"
+    assert "DeadKernelError" in (out / "html" / "beijing.html").read_text(encoding="utf-8")
+    assert "DeadKernelError" in (out / "index.html").read_text(encoding="utf-8")

@@ -1,0 +1,627 @@
+"""Run the province report for many units with Papermill, in parallel, with failure isolation.
+
+Pipeline (after papermill's ``execute.py``): validate everything up front -> parameterize and execute one
+notebook per unit in a process pool -> raise for errors (a cell error fails that unit only) -> render HTML
+-> write results.csv/.xlsx, run.json and index.html. Kernel start-up dominates a notebook's cost, so each
+worker executes *and* renders its unit; the parent only schedules, reports progress and writes the
+combined outputs.
+
+Decisions:
+
+- Working directory of every kernel: the template's folder (``notebooks/``), as in JupyterLab and nbval,
+  so a notebook behaves the same interactively, under nbval and in the batch. Notebooks must not rely on
+  it anyway: ``toolkit.paths`` gives absolute paths and ``output_dir`` is absolute.
+- Overrides (``--data``, ``--as-of``, ``--targets``) reach the notebook as ASCII parameters
+  ``data_override`` (";"-joined absolute paths), ``as_of_override`` (int, 0 = params) and
+  ``targets_override`` (set name or absolute CSV path, "" = params). They are passed only when set, and
+  the template must declare any that is set (checked against its parameters cell before any kernel starts).
+- ``record_timing=False`` keeps nbclient's per-message timestamps out of the executed notebooks;
+  papermill's own cell metadata (start/end/duration) stays: it is the profile of a run.
+- ``request_save_on_cell_execute=False``: papermill would otherwise re-serialize the whole notebook
+  (figures included) twice per cell. The executed notebook is written once, atomically (a temporary file
+  renamed over ``notebooks/<unit>.ipynb``); a cell error still writes it with papermill's error markers.
+- Only kernel start-up failures are retried (twice); a cell error never is.
+- Re-running into the same folder replaces this run's outputs; a unit's ``summary.json``/``results.csv``
+  are deleted before it runs, so a failure never shows stale numbers. Files of units *not* in this run are
+  left on disk but kept out of the index, results.csv/xlsx and run.json (they describe an older run).
+- A lock file (``.toolkit-run.lock``) refuses a second concurrent run into the same folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from toolkit import io
+from toolkit.errors import BatchError, Problem
+from toolkit.paths import INDICATORS_CSV, NOTEBOOKS_DIR, OUTPUTS_DIR, PROJECT_ROOT, TARGETS_DIR, UNITS_CSV
+
+TEMPLATE = NOTEBOOKS_DIR / "province_report.ipynb"
+#: Notebooks run after the units when they exist: name -> template. ``overview`` gets ``run_dir``.
+EXTRAS = {"overview": NOTEBOOKS_DIR / "overview.ipynb",
+          "method_evaluation": NOTEBOOKS_DIR / "method_evaluation.ipynb"}
+#: Extras that read the units' outputs, so they start only when every unit has finished.
+AFTER_UNITS = frozenset({"overview"})
+KERNEL_NAME = "python3"
+#: One BLAS/OpenMP thread per kernel: the pool already runs one kernel per core.
+KERNEL_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+              "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+#: ipykernel 7 logs a TCP-without-encryption warning at every start; 32 copies of it bury real problems.
+#: (and an ERROR line when a failed unit's kernel is shut down). Cell output and warnings still go into the
+#: notebook, and every failure is reported by the batch itself.
+KERNEL_ARGS = ("--IPKernelApp.log_level=CRITICAL",)
+START_RETRIES = 2
+START_TIMEOUT = 60.0
+REQUIRED_PARAMETERS = ("unit_id", "output_dir")
+LOCK_NAME = ".toolkit-run.lock"
+UNIT_FILES = ("summary.json", "results.csv")  # the notebook contract's outputs, cleared before a unit runs
+
+
+# ------------------------------------------------------------------------------------------------ jobs
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook execution: everything a worker process needs (picklable)."""
+
+    name: str
+    kind: str  # "unit" or "extra"
+    template: Path
+    parameters: dict[str, Any]
+    notebook: Path
+    html: Path
+    cwd: Path
+    clear: tuple[Path, ...] = ()
+    start_timeout: float = START_TIMEOUT
+    title: str = ""
+
+
+@dataclass
+class Outcome:
+    """What happened to one job; never an exception, so one failure cannot stop the pool."""
+
+    name: str
+    kind: str
+    status: str = "ok"  # "ok" or "failed"
+    duration_s: float = 0.0
+    attempts: int = 0
+    ename: str | None = None
+    evalue: str | None = None
+    cell_index: int | None = None
+    rendered: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def error(self) -> dict[str, Any] | None:
+        if self.ok:
+            return None
+        return {"ename": self.ename, "evalue": self.evalue, "cell_index": self.cell_index}
+
+    def fail(self, exc: BaseException, *, prefix: str = "") -> None:
+        self.status = "failed"
+        self.ename = getattr(exc, "ename", None) or type(exc).__name__
+        self.evalue = prefix + (str(getattr(exc, "evalue", None) or exc).strip() or repr(exc))
+        self.cell_index = getattr(exc, "cell_index", None)
+
+
+# ------------------------------------------------------------------------------ in the worker process
+
+
+def _init_worker(env: Mapping[str, str]) -> None:
+    """Pool initializer: kernels inherit the worker's environment."""
+    os.environ.update(env)
+
+
+def _reached_cells(exc: BaseException) -> bool:
+    """True when the traceback passes through papermill's cell loop (the kernel had started)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "papermill_execute_cells":
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def is_startup_failure(exc: BaseException) -> bool:
+    """Kernel start-up races seen under parallel load; the only failures worth retrying."""
+    from nbclient.exceptions import DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return False
+    text = str(exc)
+    if isinstance(exc, RuntimeError) and ("Kernel didn't respond" in text or "Kernel died before replying" in text):
+        return True
+    if type(exc).__name__ == "ZMQError" and "Address already in use" in text:
+        return True
+    return isinstance(exc, DeadKernelError) and not _reached_cells(exc)
+
+
+def _fix_output_path(tmp: Path, final: Path) -> None:
+    """Papermill recorded the temporary file as ``output_path``; record the real one (cheap JSON edit)."""
+    nb = json.loads(tmp.read_text(encoding="utf-8"))
+    nb.setdefault("metadata", {}).setdefault("papermill", {})["output_path"] = str(final)
+    tmp.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False, separators=(",", ": ")) + "\n",
+                   encoding="utf-8")
+
+
+def _execute(job: Job) -> BaseException | None:
+    """Execute once into ``job.notebook`` (atomically). Returns the cell error, raises anything else."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    cell_error: list[BaseException] = []
+
+    def _write(tmp: Path) -> None:
+        with warnings.catch_warnings():  # the temporary name does not end in .ipynb; papermill warns
+            warnings.filterwarnings("ignore", message=r".*does not end in one of", category=UserWarning)
+            try:
+                pm.execute_notebook(
+                    str(job.template), str(tmp), parameters=job.parameters, kernel_name=KERNEL_NAME,
+                    language="python", progress_bar=False, request_save_on_cell_execute=False,
+                    start_timeout=job.start_timeout, cwd=str(job.cwd), record_timing=False,
+                    extra_arguments=list(KERNEL_ARGS),
+                )
+            except PapermillExecutionError as exc:  # the notebook with its error cell was written
+                cell_error.append(exc)
+        _fix_output_path(tmp, job.notebook)
+
+    io.atomic_write(job.notebook, _write)
+    return cell_error[0] if cell_error else None
+
+
+def execute_job(job: Job) -> Outcome:
+    """Execute and render one notebook; runs in a worker process and never raises."""
+    from toolkit.render import error_notebook, render_html
+
+    started = time.perf_counter()
+    outcome = Outcome(job.name, job.kind)
+    for path in job.clear:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    executed = False
+    for attempt in range(1, START_RETRIES + 2):
+        outcome.attempts = attempt
+        try:
+            cell_error = _execute(job)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes the unit's status
+            if is_startup_failure(exc) and attempt <= START_RETRIES:
+                time.sleep(0.5 * attempt)
+                continue
+            outcome.fail(exc)
+            break
+        executed = True
+        if cell_error is not None:
+            outcome.fail(cell_error)
+        break
+    try:
+        if not executed:
+            import nbformat
+
+            nb = error_notebook(job.name, outcome.ename or "Error", outcome.evalue or "",
+                                note=f"The notebook could not be executed (after {outcome.attempts} attempt(s)).")
+            io.write_text(job.notebook, nbformat.writes(nb))
+        render_html(job.notebook, job.html, resources_dir=job.cwd, title=job.title or None)
+        outcome.rendered = True
+    except Exception as exc:  # noqa: BLE001
+        if outcome.ok:
+            outcome.fail(exc, prefix="rendering HTML failed: ")
+    outcome.duration_s = round(time.perf_counter() - started, 2)
+    return outcome
+
+
+# ------------------------------------------------------------------------------------ validation / plan
+
+
+@dataclass
+class Plan:
+    """A validated batch: nothing below can fail for a reason the user could have caught up front."""
+
+    unit_ids: list[str]
+    units: Any  # DataFrame indexed by unit_id
+    out: Path
+    workers: int
+    template: Path
+    extras: dict[str, Path]
+    overrides: dict[str, Any]
+    inputs: list[Path] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def declared_parameters(notebook: Path) -> set[str]:
+    """Names in the notebook's ``parameters`` cell (papermill only warns about unknown ones)."""
+    import nbformat
+    from papermill.translators import PythonTranslator
+
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            return {p.name for p in PythonTranslator.inspect(cell)}
+    return set()
+
+
+def _resolve_units(units: Sequence[str] | None, table) -> list[str]:
+    """Unit ids (or names, codes) -> ids in the unit table's order; UnknownUnitError for unknown or path-like."""
+    from toolkit.units import check_unit_id, resolve_unit
+
+    if units is None:
+        return [str(u) for u in table.index]
+    names = [units] if isinstance(units, str) else list(units)
+    wanted = {check_unit_id(resolve_unit(str(name).strip(), table)) for name in names}
+    ordered = [str(u) for u in table.index if u in wanted]
+    if not ordered:
+        raise BatchError("no units to run", problems=[Problem("the unit list is empty", "give at least one unit id")])
+    return ordered
+
+
+def _find_file(path: str | Path) -> Path:
+    """A user path: absolute, else relative to the current folder, else to the project root."""
+    path = Path(path).expanduser()
+    if path.is_absolute():
+        return path
+    return (Path.cwd() / path).resolve() if (Path.cwd() / path).exists() else (PROJECT_ROOT / path).resolve()
+
+
+def _check_out(out: Path) -> Path:
+    """The output folder exists (created) and is writable, before any kernel starts."""
+    out = out.expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        raise BatchError("the output path is a file, not a folder", path=out,
+                         problems=[Problem("not a folder", "give a folder for --out")])
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise BatchError(f"cannot write into the output folder: {exc.strerror or exc}", path=out,
+                         problems=[Problem("not writable", "choose another --out folder or fix its permissions")]) \
+            from exc
+    return out
+
+
+def _overrides(data, as_of, targets, declared: set[str]) -> tuple[dict[str, Any], list[Path], list[Path]]:
+    """Notebook parameters for the run-wide overrides, validated; plus the data and target files they name."""
+    overrides: dict[str, Any] = {}
+    data_files: list[Path] = []
+    target_files: list[Path] = []
+    if data:
+        paths = [_find_file(p) for p in ([data] if isinstance(data, str | Path) else data)]
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            raise BatchError("observation file(s) not found", problems=[
+                Problem(f"no such file: {m}", "check the --data path") for m in missing])
+        if any(";" in str(p) for p in paths):
+            raise BatchError("a --data path contains ';'", problems=[Problem("';' separates files", "rename it")])
+        from toolkit.data import load_observations
+
+        load_observations(paths)  # a broken file fails here once, not in every kernel
+        overrides["data_override"] = ";".join(str(p) for p in paths)
+        data_files = paths
+    if as_of is not None:
+        try:
+            as_of = int(as_of)
+        except (TypeError, ValueError) as exc:
+            raise BatchError(f"--as-of must be a year, not {as_of!r}") from exc
+        if not 1949 <= as_of <= 2100:
+            raise BatchError(f"--as-of {as_of} is not a plausible year (1949-2100)")
+        overrides["as_of_override"] = as_of
+    if targets:
+        from toolkit.catalog import load_targets
+
+        path = _find_file(targets)
+        targets_text = str(path) if (path.is_file() and str(targets).endswith(".csv")) else str(targets)
+        load_targets(targets_text)  # TargetError for an unknown set or a broken file
+        overrides["targets_override"] = targets_text
+        target_files.append(path if path.is_file() else TARGETS_DIR / f"{targets}.csv")
+    undeclared = [name for name in overrides if name not in declared]
+    if undeclared:
+        raise BatchError("the notebook does not declare the override parameter(s) " + ", ".join(undeclared),
+                         problems=[Problem("the option cannot reach the notebook",
+                                           "add them to the notebook's parameters cell")])
+    return overrides, data_files, target_files
+
+
+def _params_inputs(unit_ids: Iterable[str], overrides: Mapping[str, Any]) -> list[Path]:
+    """Load every unit's params (ParamsError before any kernel) and list the files the units will read."""
+    from toolkit.params import DEFAULTS_FILE, load_unit_params
+
+    files: list[Path] = [DEFAULTS_FILE]
+    for unit_id in unit_ids:
+        params = load_unit_params(unit_id)
+        files.append(Path(params.params_file))
+        if "data_override" not in overrides:
+            files += list(params.data_paths)
+        files += list(params.comparison_paths)
+        if "targets_override" not in overrides:
+            files.append(Path(params.target_path))
+    return files
+
+
+def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, data: Sequence[str] | None = None,
+               as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
+               template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None) -> Plan:
+    """Validate a batch and resolve its defaults; every user error is raised here, before any kernel."""
+    from toolkit.units import load_units
+
+    template = Path(template) if template else TEMPLATE
+    if not template.is_file():
+        raise BatchError("notebook template not found", path=template)
+    declared = declared_parameters(template)
+    missing = [p for p in REQUIRED_PARAMETERS if p not in declared]
+    if missing:
+        raise BatchError(f"the notebook's parameters cell lacks {', '.join(missing)}", path=template,
+                         problems=[Problem("not a report template", "tag the parameters cell 'parameters'")])
+    table = load_units()
+    unit_ids = _resolve_units(units, table)
+    workers = (os.cpu_count() or 1) if workers is None else int(workers)
+    if workers < 1:
+        raise BatchError(f"--workers must be at least 1, not {workers}")
+    if extras is None:
+        extras = {name: path for name, path in EXTRAS.items() if Path(path).is_file()}
+    extras = {str(name): Path(path) for name, path in extras.items()}
+    for name, path in extras.items():
+        if not path.is_file():
+            raise BatchError(f"extra notebook '{name}' not found", path=path)
+    clash = sorted(set(extras) & set(unit_ids))
+    if clash:
+        raise BatchError(f"unit id(s) {', '.join(clash)} clash with extra notebook names")
+    overrides, data_files, target_files = _overrides(data, as_of, targets, declared)
+    if "params_file" in declared:
+        overrides = {"params_file": "", **overrides}
+    inputs = [UNITS_CSV, INDICATORS_CSV, template, *extras.values(), *data_files, *target_files,
+              *_params_inputs(unit_ids, overrides)]
+    out = _check_out(Path(out) if out else OUTPUTS_DIR)
+    settings = {"workers": workers, "template": _show(template),
+                "extra_templates": {k: _show(v) for k, v in extras.items()},
+                "as_of": overrides.get("as_of_override"), "targets": overrides.get("targets_override"),
+                "data": [_show(p) for p in data_files] or None,
+                "kernel_cwd": _show(template.parent), "out": str(out)}
+    return Plan(unit_ids=unit_ids, units=table, out=out, workers=workers, template=template, extras=extras,
+                overrides=overrides, inputs=inputs, settings=settings)
+
+
+def _show(path: Path) -> str:
+    from toolkit.manifest import display_path
+
+    return display_path(path)
+
+
+# ------------------------------------------------------------------------------------------- running
+
+
+def _unit_job(plan: Plan, unit_id: str) -> Job:
+    unit_dir = plan.out / "units" / unit_id
+    parameters = {"unit_id": unit_id, "output_dir": str(unit_dir), **plan.overrides}
+    row = plan.units.loc[unit_id]
+    title = f"{row.get('name_en', unit_id)} {row.get('name_zh', '')} — outline monitoring report".replace("  ", " ")
+    return Job(name=unit_id, kind="unit", template=plan.template, parameters=parameters,
+               notebook=plan.out / "notebooks" / f"{unit_id}.ipynb", html=plan.out / "html" / f"{unit_id}.html",
+               cwd=plan.template.parent, clear=tuple(unit_dir / f for f in UNIT_FILES), title=title)
+
+
+def _extra_job(plan: Plan, name: str, template: Path) -> Job:
+    parameters = {"run_dir": str(plan.out)} if name == "overview" else {}
+    return Job(name=name, kind="extra", template=template, parameters=parameters,
+               notebook=plan.out / "notebooks" / f"{name}.ipynb", html=plan.out / f"{name}.html",
+               cwd=template.parent, title=f"{name.replace('_', ' ').capitalize()} — outline monitoring")
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    """Temporary files of atomic writes that a killed run left behind (safe: this run holds the lock)."""
+    for folder in (out, out / "notebooks", out / "html", *(out / "units").glob("*/")):
+        for path in folder.glob(".*.tmp"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _mp_context():
+    """``fork`` is cheapest, but only safe while this process has a single thread (e.g. not in Jupyter)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+@contextlib.contextmanager
+def _run_lock(out: Path) -> Iterator[None]:
+    """Refuse a second concurrent run into the same folder (their atomic writes would interleave)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        yield
+        return
+    with open(out / LOCK_NAME, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BatchError("another run is writing into this output folder", path=out,
+                             problems=[Problem("folder locked", "wait for it or choose another --out")]) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _line(outcome: Outcome) -> str:
+    label = outcome.name if outcome.kind == "unit" else f"[{outcome.name}]"
+    line = f"{'ok' if outcome.ok else 'FAILED':<7}{label:<20}{outcome.duration_s:7.1f} s"
+    if not outcome.ok:
+        line += f"  {outcome.ename}: {(outcome.evalue or '').splitlines()[0][:160] if outcome.evalue else ''}"
+    return line
+
+
+def run_jobs(jobs: Sequence[Job], after: Sequence[Job] = (), *, workers: int, progress: bool = True,
+             echo: bool = True, before_after: Callable[[dict[str, Outcome]], None] | None = None
+             ) -> dict[str, Outcome]:
+    """Execute ``jobs`` in a process pool; one outcome per job name.
+
+    ``after`` jobs (those that read the units' outputs) start once every ``unit`` job has finished, right
+    after ``before_after(outcomes)`` (which writes what they read). One tqdm bar over all jobs and one
+    printed line per finished job (status, name, seconds).
+    """
+    from tqdm import tqdm
+
+    class _Bar(tqdm):
+        monitor_interval = 0  # no monitor thread: a later run may then still fork safely
+
+    total = len(jobs) + len(after)
+    outcomes: dict[str, Outcome] = {}
+    if not total:
+        return outcomes
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, total)), mp_context=_mp_context(),
+                               initializer=_init_worker, initargs=(KERNEL_ENV,))
+    try:
+        submitted: dict[Future, tuple[Job, float]] = {}
+
+        def submit(job: Job) -> Future:
+            future = pool.submit(execute_job, job)
+            submitted[future] = (job, time.perf_counter())
+            return future
+
+        for job in jobs:
+            submit(job)
+        bar = _Bar(total=total, desc="notebooks", unit="nb", disable=not progress, file=sys.stderr,
+                   dynamic_ncols=True)
+        units = [job.name for job in jobs if job.kind == "unit"]
+        pending, queued_after = set(submitted), list(after)
+        while pending or queued_after:
+            if queued_after and all(name in outcomes for name in units):
+                if before_after is not None:
+                    before_after(dict(outcomes))
+                pending |= {submit(job) for job in queued_after}
+                queued_after = []
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                job, t0 = submitted[future]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker died (e.g. out of memory)
+                    outcome = Outcome(job.name, job.kind, duration_s=round(time.perf_counter() - t0, 2))
+                    outcome.fail(exc)
+                outcomes[job.name] = outcome
+                bar.update(1)
+                if echo:
+                    bar.write(_line(outcome), file=sys.stdout)
+        bar.close()
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return outcomes
+
+
+def _ensure_pages(jobs: Iterable[Job], outcomes: Mapping[str, Outcome]) -> None:
+    """A job without a page (its worker died, or rendering failed) gets an error page, so its link works."""
+    import nbformat
+
+    from toolkit.render import error_notebook, render_html
+
+    for job in jobs:
+        outcome = outcomes[job.name]
+        if outcome.rendered:
+            continue
+        nb = error_notebook(job.name, outcome.ename or "Error", outcome.evalue or "")
+        with contextlib.suppress(Exception):
+            if not job.notebook.exists():
+                io.write_text(job.notebook, nbformat.writes(nb))
+            render_html(nb, job.html, resources_dir=job.cwd, title=job.title or None)
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _summary_inputs(out: Path, unit_ids: Iterable[str]) -> list[Path]:
+    """Data files a unit reports having read (summary.json ``data_files``), project-relative or absolute."""
+    from toolkit.render import read_summary
+
+    files = []
+    for unit_id in unit_ids:
+        for name in (read_summary(out, unit_id) or {}).get("data_files", []) or []:
+            path = Path(str(name))
+            files.append(path if path.is_absolute() else PROJECT_ROOT / path)
+    return files
+
+
+def run_batch(units: Sequence[str] | None = None, workers: int | None = None, data: Sequence[str] | None = None,
+              as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
+              template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
+              progress: bool = True) -> int:
+    """Run the report for every unit (default: all of data/units.csv); 0 when all succeeded, 1 otherwise.
+
+    ``template`` replaces notebooks/province_report.ipynb (tests, benchmarks); ``extras`` maps extra notebook
+    names to templates (default: overview and method_evaluation when they exist; ``{}`` runs none).
+    Raises a :class:`ToolkitError` for anything wrong with the request, before any kernel starts.
+    """
+    from toolkit.manifest import write_manifest
+    from toolkit.render import write_index, write_results
+
+    plan = plan_batch(units, workers, data, as_of, targets, out, template=template, extras=extras)
+    started, t0 = _now(), time.perf_counter()
+    with _run_lock(plan.out):
+        _remove_stale_temporaries(plan.out)
+        unit_jobs = [_unit_job(plan, unit_id) for unit_id in plan.unit_ids]
+        extra_jobs = [_extra_job(plan, name, path) for name, path in plan.extras.items()]
+        first = unit_jobs + [j for j in extra_jobs if j.name not in AFTER_UNITS]
+        after = [j for j in extra_jobs if j.name in AFTER_UNITS]
+        if progress:
+            print(f"running {len(unit_jobs)} unit(s) + {len(extra_jobs)} extra notebook(s) with "
+                  f"{min(plan.workers, len(first) + len(after))} worker(s) into {plan.out}", flush=True)
+        written: list[str] = []
+
+        def combine(outcomes: Mapping[str, Outcome]) -> None:  # before the overview, which reads results.csv
+            written[:] = [u for u in plan.unit_ids if outcomes[u].ok]
+            write_results(plan.out, written)
+
+        outcomes = run_jobs(first, after, workers=plan.workers, progress=progress, echo=progress,
+                            before_after=combine)
+        if not after:
+            combine(outcomes)
+        _ensure_pages(unit_jobs + extra_jobs, outcomes)
+        ok_units = written
+        unit_rows = [_unit_row(plan, outcomes[u]) for u in plan.unit_ids]
+        extra_rows = [{"name": j.name, "status": outcomes[j.name].status, "duration_s": outcomes[j.name].duration_s,
+                       "attempts": outcomes[j.name].attempts, "error": outcomes[j.name].error(),
+                       "notebook": f"notebooks/{j.name}.ipynb", "html": f"{j.name}.html"} for j in extra_jobs]
+        inputs = plan.inputs + _summary_inputs(plan.out, plan.unit_ids)
+        settings = {**plan.settings, "duration_s": round(time.perf_counter() - t0, 2)}
+        manifest = write_manifest(plan.out, started=started, finished=_now(), units=unit_rows, extras=extra_rows,
+                                  inputs=inputs, settings=settings)
+        index = write_index(plan.out, manifest)
+    failed = manifest["failed"]
+    if progress:
+        n_ok = len(ok_units)
+        print(f"{n_ok}/{len(plan.unit_ids)} units ok; failed: {', '.join(failed) or 'none'}; "
+              f"{settings['duration_s']:.1f} s. Index: {index}", flush=True)
+    return 1 if failed else 0
+
+
+def _unit_row(plan: Plan, outcome: Outcome) -> dict[str, Any]:
+    row = plan.units.loc[outcome.name]
+
+    def text(column: str) -> str:
+        value = row.get(column, "")
+        return "" if value is None or value != value else str(value)  # NaN -> ""
+
+    return {"unit_id": outcome.name, "name_en": text("name_en"), "name_zh": text("name_zh"), "region": text("region"),
+            "status": outcome.status, "duration_s": outcome.duration_s, "attempts": outcome.attempts,
+            "error": outcome.error(), "notebook": f"notebooks/{outcome.name}.ipynb",
+            "html": f"html/{outcome.name}.html",
+            "results": f"units/{outcome.name}/results.csv"}
+
