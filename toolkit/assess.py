@@ -295,8 +295,9 @@ def _observed_status(row: dict, obs: pd.DataFrame, comparator: str, target_value
 def _rates_columns(row: dict, points: pd.DataFrame, comparator: str, target_value: float, target_year: int,
                    settings: AssessSettings) -> None:
     if len(points) and target_year > int(points["year"].iloc[-1]) and points["value"].iloc[-1] > 0 and target_value > 0:
+        # Discrete form, like the regression AARR (1 - e^b) it sits beside, so the two compare directly.
         row["aarr_required"] = rates.required_aarr(float(points["value"].iloc[-1]), target_value,
-                                                   int(points["year"].iloc[-1]), target_year)
+                                                   int(points["year"].iloc[-1]), target_year, form="discrete")
     ratio, category = _eurostat(points, target_value, target_year, settings.eurostat_thresholds)
     row.update(eurostat_ratio=ratio, eurostat_category=category)
 

@@ -22,7 +22,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_import_wide(args: argparse.Namespace) -> int:
     from toolkit.data import import_wide
 
-    import_wide(args.file, indicator_id=args.indicator, sheet=args.sheet, out=args.out, year=None)
+    frame = import_wide(args.file, indicator_id=args.indicator, sheet=args.sheet, out=args.out, year=None)
+    print(f"wrote {len(frame)} observation(s) of {args.indicator} for {frame['unit_id'].nunique()} unit(s) to {args.out}")
     return 0
 
 

@@ -100,6 +100,16 @@ def _name(context: ReportContext, indicator_id: str) -> str:
     return f"{ind['name_en']} ({ind['name_zh']})"
 
 
+def _attain_text(r, horizon: int) -> str:
+    """'2013' for an observed year, '2024 [2023–2026]' for a forecast, 'not by 2050' when out of reach."""
+    if pd.isna(r.attain_year):
+        return "-" if not r.model else f"not by {horizon}"
+    if r.attain_year_lo == r.attain_year_hi == r.attain_year:
+        return fmt(r.attain_year)
+    hi = "later" if pd.isna(r.attain_year_hi) else fmt(r.attain_year_hi)
+    return f"{fmt(r.attain_year)} [{fmt(r.attain_year_lo)}–{hi}]"
+
+
 def scorecard(context: ReportContext) -> HTML:
     """All indicators with a target: latest value, target, category, P(attain), forecast, attainment year."""
     res = context.results[context.results["category"] != "no_target"]
@@ -114,7 +124,7 @@ def scorecard(context: ReportContext) -> HTML:
             "category": _category_badge(r.category),
             "P(attain)": fmt(r.p_attain, 2),
             "forecast [80% interval]": f"{fmt(r.forecast, 2)} [{fmt(r.lo80, 2)}, {fmt(r.hi80, 2)}]",
-            "year met [80%]": f"{fmt(r.attain_year)} [{fmt(r.attain_year_lo)}–{fmt(r.attain_year_hi)}]",
+            "year met [80%]": _attain_text(r, context.params.attain_horizon),
             "model": r.model or "-",
         })
     legend = "".join(
@@ -137,8 +147,8 @@ def rates_table(context: ReportContext) -> HTML:
     return _html(
         "<h2>Rates the published methods use</h2>"
         "<p>AARR: average annual rate of reduction (UNICEF/IGME; regression on log values, positive = falling). "
-        "Required: the continuous rate needed from the latest value to the target. Eurostat ratio: observed "
-        "compound growth over the last 15 years divided by the growth required from the same base; classes at "
+        "Required: the rate needed from the latest value to reach the target in the target year (same form). "
+        "Eurostat ratio: observed compound growth over the last 15 years divided by the growth required from the same base; classes at "
         "95%/60%/0. These deterministic rules are shown for comparison with P(attain).</p>" + _table(frame))
 
 
