@@ -1,0 +1,78 @@
+"""Speed of the trend engine: series per second per core, with model selection (back-testing) on.
+
+Per series (11 points): ``fit_trend`` with the production settings (four candidates, rolling-origin
+back-test, stacking), ``predictive`` over 30 future years, one ``cdf`` and four ``ppf`` calls, i.e.
+what the assessment needs for one unit x indicator. The baseline, timed in the same run on the same
+series, is a plain statsmodels OLS fit plus ``get_prediction(...).summary_frame()`` over the same 30
+years (one model, no selection), so the ratio is comparable across machines.
+
+Run::
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_models.py --series 2000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from toolkit.models import fit_trend  # noqa: E402
+from toolkit.simulate import PROCESSES, simulate  # noqa: E402
+
+
+def make_series(n_series: int, seed: int):
+    rng = np.random.default_rng(seed)
+    return [simulate(PROCESSES[i % len(PROCESSES)], 11, rng=rng, irregular=bool(rng.random() < 0.3))
+            for i in range(n_series)]
+
+
+def run_engine(series) -> float:
+    t0 = time.perf_counter()
+    for s in series:
+        fit = fit_trend(s.years, s.z)
+        pred = fit.predictive(s.years[-1] + np.arange(1.0, 31.0))
+        pred.cdf(float(s.z[-1]))
+        for q in (0.1, 0.9, 0.025, 0.975):
+            pred.ppf(q)
+    return time.perf_counter() - t0
+
+
+def run_baseline(series) -> float:
+    import statsmodels.api as sm
+
+    t0 = time.perf_counter()
+    for s in series:
+        res = sm.OLS(s.z, sm.add_constant(s.years.astype(float))).fit()
+        res.get_prediction(sm.add_constant(s.years[-1] + np.arange(1.0, 31.0))).summary_frame(alpha=0.2)
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--series", type=int, default=2000)
+    ap.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    series = make_series(args.series, args.seed)
+    run_engine(series[:50])                      # warm-up (imports, caches)
+    run_baseline(series[:50])
+    engine = min(run_engine(series) for _ in range(args.repeat))
+    base = min(run_baseline(series) for _ in range(args.repeat))
+    n = len(series)
+    print(f"series: {n} x 11 points, {len(PROCESSES)} processes, best of {args.repeat}")
+    print(f"engine   (fit_trend + back-test + predictive 30y + cdf + 4 ppf): {n / engine:8.0f} series/s "
+          f"({1e3 * engine / n:.2f} ms/series)")
+    print(f"baseline (statsmodels OLS fit + get_prediction 30y):            {n / base:8.0f} series/s "
+          f"({1e3 * base / n:.2f} ms/series)")
+    print(f"engine / baseline time ratio: {engine / base:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
