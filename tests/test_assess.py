@@ -42,14 +42,17 @@ def test_exact_exponential_decline_gives_exact_rates_forecast_and_attainment_yea
     assert row["aarr_observed"] == pytest.approx(1 - math.exp(-0.05), rel=1e-9)
     latest = 16 * math.exp(-0.35)
     assert row["latest_value"] == pytest.approx(latest)
-    assert row["aarr_required"] == pytest.approx(math.log(latest / 10) / 3, rel=1e-9)
+    # discrete form, like the regression AARR beside it: 1 - (10 / latest)^(1/3)
+    assert row["aarr_required"] == pytest.approx(1 - (10 / latest) ** (1 / 3), rel=1e-9)
     assert row["forecast"] == pytest.approx(16 * math.exp(-0.5), rel=1e-4)
     assert row["lo95"] <= row["forecast"] <= row["hi95"]
-    assert row["hi95"] - row["lo95"] < 0.05  # noise-free: the interval collapses onto the line
+    # Noise-free: the 80% interval collapses onto the line. The 95% interval may reach the damped trend,
+    # which back-test stacking keeps at its prior floor weight (model uncertainty, docs/methods.md).
+    assert row["hi80"] - row["lo80"] < 0.01
     assert row["p_attain"] > 0.99 and row["category"] == "on_track"
     # 16 e^{-0.05 (t-2010)} < 10  <=>  t > 2010 + 20 ln 1.6 = 2019.4
     assert row["attain_year"] == 2020 and row["attain_year_lo"] == 2020 and row["attain_year_hi"] == 2020
-    assert row["met_latest"] is False or row["met_latest"] == False  # noqa: E712
+    assert row["met_latest"] == False  # noqa: E712
 
 
 def test_series_already_past_its_target_is_met_with_the_first_year_of_the_run():

@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from toolkit import batch
-from toolkit.batch import Job, execute_job, is_startup_failure, run_batch
+from toolkit import batch, execute
+from toolkit.batch import run_batch
 from toolkit.errors import BatchError, ToolkitError, UnknownUnitError
+from toolkit.execute import Job, execute_job, is_startup_failure
 from toolkit.paths import PROJECT_ROOT, UNITS_CSV
 
 UNITS = ["national", "beijing", "tianjin"]
@@ -236,8 +237,8 @@ def test_execute_job_retries_a_start_up_failure_then_succeeds(tmp_path, monkeypa
         nbformat.write(new_notebook(cells=[new_markdown_cell("done")]), job.notebook)
         return None
 
-    monkeypatch.setattr(batch, "_execute", flaky)
-    monkeypatch.setattr(batch.time, "sleep", lambda s: None)
+    monkeypatch.setattr(execute, "_execute", flaky)
+    monkeypatch.setattr(execute.time, "sleep", lambda s: None)
     job = Job(name="national", kind="unit", template=tmp_path / "t.ipynb", parameters={},
               notebook=tmp_path / "n.ipynb", html=tmp_path / "n.html", cwd=tmp_path)
     outcome = execute_job(job)
@@ -248,8 +249,8 @@ def test_execute_job_gives_up_after_two_retries_and_still_writes_a_page(tmp_path
     def broken(job):
         raise RuntimeError("Kernel didn't respond in 60 seconds")
 
-    monkeypatch.setattr(batch, "_execute", broken)
-    monkeypatch.setattr(batch.time, "sleep", lambda s: None)
+    monkeypatch.setattr(execute, "_execute", broken)
+    monkeypatch.setattr(execute.time, "sleep", lambda s: None)
     job = Job(name="national", kind="unit", template=tmp_path / "t.ipynb", parameters={},
               notebook=tmp_path / "n.ipynb", html=tmp_path / "n.html", cwd=tmp_path)
     outcome = execute_job(job)

@@ -12,8 +12,6 @@ from toolkit.catalog import (
     TARGET_COLUMNS,
     available_target_sets,
     bounds_text,
-    canonical_unit,
-    did_you_mean,
     load_indicators,
     load_targets,
     out_of_bounds,
@@ -23,6 +21,7 @@ from toolkit.catalog import (
 )
 from toolkit.errors import DataValidationError, TargetError, UnknownIndicatorError
 from toolkit.paths import TARGETS_DIR
+from toolkit.tabular import canonical_unit, did_you_mean
 
 TARGETS_HEADER = ",".join(TARGET_COLUMNS)
 

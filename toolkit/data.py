@@ -19,27 +19,24 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from toolkit.catalog import (
+from toolkit.catalog import bounds_text, default_indicators, out_of_bounds, resolve_indicator
+from toolkit.errors import DataValidationError, Problem, UnknownIndicatorError, UnknownUnitError
+from toolkit.paths import INDICATORS_CSV, UNITS_CSV
+from toolkit.tabular import (
     UNIT_SYMBOLS,
     Grid,
     Locate,
-    bounds_text,
     canonical_unit,
-    default_indicators,
     file_key,
     frame_from_grid,
-    out_of_bounds,
     read_bytes,
     read_csv_grid,
-    resolve_indicator,
     suggestion,
     text_column,
     top_to_bottom,
     validate_frame,
     year_column,
 )
-from toolkit.errors import DataValidationError, Problem, UnknownIndicatorError, UnknownUnitError
-from toolkit.paths import INDICATORS_CSV, UNITS_CSV
 from toolkit.units import unit_resolver
 
 OBS_COLUMNS = ["unit_id", "indicator_id", "year", "value", "qualifier", "unit", "source", "note"]

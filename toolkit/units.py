@@ -16,7 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from toolkit.catalog import (
+from toolkit.errors import DataValidationError, Problem, UnknownUnitError
+from toolkit.paths import UNITS_CSV
+from toolkit.tabular import (
     SLUG,
     choice,
     did_you_mean,
@@ -26,8 +28,6 @@ from toolkit.catalog import (
     text_column,
     top_to_bottom,
 )
-from toolkit.errors import DataValidationError, Problem, UnknownUnitError
-from toolkit.paths import UNITS_CSV
 
 LEVELS = ("country", "province", "prefecture", "county")
 REGIONS = ("east", "central", "west", "northeast")
