@@ -21,6 +21,7 @@ from toolkit import rates
 from toolkit.catalog import load_indicators, load_targets, resolve_target_value, target_met
 from toolkit.data import load_observations
 from toolkit.errors import ToolkitError
+from toolkit.demo import SYNTHETIC_PREFIX
 from toolkit.flags import quality_flags
 from toolkit.models import InsufficientDataError, TrendFit, TrendSettings, fit_trend
 from toolkit.transforms import get_transform
@@ -106,6 +107,43 @@ class Assessment:
         return pd.DataFrame(out)
 
 
+@dataclass(frozen=True)
+class SeriesData:
+    """One series' observations up to the as-of year, sorted by year, as plain arrays (fast to scan)."""
+
+    years: np.ndarray
+    values: np.ndarray
+    qualifiers: np.ndarray
+    is_point: np.ndarray
+
+    @classmethod
+    def from_frame(cls, observations: pd.DataFrame, as_of: int) -> SeriesData:
+        years = observations["year"].to_numpy()
+        keep = years <= as_of
+        order = np.argsort(years[keep], kind="stable")
+        qualifiers = observations["qualifier"].to_numpy(object)[keep][order]
+        qualifiers = np.array(["=" if (q is None or q != q or q == "") else str(q) for q in qualifiers], dtype=object)
+        return cls(years=years[keep][order].astype(int), values=observations["value"].to_numpy(float)[keep][order],
+                   qualifiers=qualifiers, is_point=qualifiers == "=")
+
+    def __len__(self) -> int:
+        return len(self.years)
+
+    @property
+    def point_years(self) -> np.ndarray:
+        return self.years[self.is_point]
+
+    @property
+    def point_values(self) -> np.ndarray:
+        return self.values[self.is_point]
+
+
+def _synthetic_rows(observations: pd.DataFrame) -> pd.Series:
+    if "source" not in observations:
+        return pd.Series(False, index=observations.index)
+    return observations["source"].astype(str).str.startswith(SYNTHETIC_PREFIX)
+
+
 def _p_meets(pred_cdf: np.ndarray, comparator: str) -> np.ndarray:
     """P(target satisfied) from P(Z <= g(target)); the distribution is continuous so < and <= agree."""
     return pred_cdf if comparator in GOOD_IF_LOW else 1.0 - pred_cdf
@@ -140,75 +178,76 @@ def _first_year_at(prob: np.ndarray, years: np.ndarray, level: float) -> float:
     return float(years[hit[0]]) if hit.size else math.nan
 
 
-def _regression_aarr(points: pd.DataFrame) -> float:
-    if len(points) < 2 or (points["value"] <= 0).any():
+def _regression_aarr(series: SeriesData) -> float:
+    values = series.point_values
+    if len(values) < 2 or (values <= 0).any():
         return math.nan
-    return rates.aarr(points["year"].to_numpy(float), points["value"].to_numpy(float))
+    return rates.aarr(series.point_years.astype(float), values)
 
 
-def _eurostat(points: pd.DataFrame, target: float | None, target_year: int, thresholds) -> tuple[float, str]:
+def _eurostat(series: SeriesData, target: float, target_year: int, thresholds) -> tuple[float, str]:
     """Eurostat actual/required CAGR ratio from the first point of the 15-year window to the latest."""
-    if target is None or len(points) < 2:
+    years, values = series.point_years, series.point_values
+    if len(years) < 2:
         return math.nan, ""
-    latest = points.iloc[-1]
-    window = points[points["year"] >= latest["year"] - 15]
-    base = window.iloc[0]
-    if base["year"] == latest["year"] or target_year <= base["year"]:
+    first = int(np.argmax(years >= years[-1] - 15))
+    if years[first] == years[-1] or target_year <= years[first]:
         return math.nan, ""
-    ratio = rates.eurostat_ratio(base["value"], latest["value"], int(base["year"]), int(latest["year"]), target,
-                                 int(target_year))
+    ratio = rates.eurostat_ratio(values[first], values[-1], int(years[first]), int(years[-1]), target, int(target_year))
     if not np.isfinite(ratio):
         return math.nan, ""
-    return float(ratio), rates.eurostat_category(ratio, thresholds=tuple(thresholds))
+    return float(ratio), rates.eurostat_category(ratio, thresholds=tuple(thresholds)) or ""
 
 
 def _empty_row(unit_id: str, indicator: pd.Series, target: pd.Series | None, target_set: str, as_of: int) -> dict:
-    row = {col: math.nan for col in RESULT_COLUMNS + EXTRA_COLUMNS}
+    row = dict.fromkeys(RESULT_COLUMNS + EXTRA_COLUMNS, math.nan)
     row.update(unit_id=unit_id, indicator_id=indicator.name, target_set=target_set, as_of=as_of, n_obs=0,
                area=indicator["area"], direction=indicator["direction"], unit=indicator["unit"], n_censored=0,
                met_latest=pd.NA, model="", eurostat_category="", flags="", latest_qualifier="")
     if target is not None:
         row.update(comparator=target["comparator"], target_year=int(target["target_year"]),
-                   target_kind=target["target_kind"], base_year=target.get("base_year"))
+                   target_kind=target["target_kind"], base_year=target["base_year"])
     return row
 
 
 def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, observations: pd.DataFrame, *,
-                  as_of: int, target_set: str = "", settings: AssessSettings | None = None) -> Assessment:
+                  as_of: int, target_set: str = "", settings: AssessSettings | None = None,
+                  synthetic: bool | None = None) -> Assessment:
     """Assess one unit x indicator (x target, if any) from its observations up to ``as_of``.
 
     ``indicator`` is a row of ``load_indicators()`` (its name is the indicator id); ``target`` a row of
     ``load_targets()`` or None; ``observations`` the unit's rows for this indicator (any years: later
     ones are ignored). Bounds (qualifier ``>``/``<``) never enter the fit; they decide ``met_latest`` and
-    an observed target year only when they prove it.
+    an observed target year only when they prove it. ``synthetic`` (computed from ``source`` when None)
+    adds the ``synthetic`` flag.
     """
     settings = settings or AssessSettings()
-    obs = observations[observations["year"] <= as_of].sort_values("year")
-    is_point = obs["qualifier"].fillna("=").isin(POINT_QUALIFIERS)
-    points = obs.loc[is_point, ["year", "value"]].reset_index(drop=True)
-    bounds = obs.loc[~is_point, ["year", "value", "qualifier"]].reset_index(drop=True)
+    if synthetic is None:
+        synthetic = bool(_synthetic_rows(observations).any())
+    series = SeriesData.from_frame(observations, as_of)
+    points = pd.DataFrame({"year": series.point_years, "value": series.point_values})
+    bounds = pd.DataFrame({"year": series.years[~series.is_point], "value": series.values[~series.is_point],
+                           "qualifier": series.qualifiers[~series.is_point]})
     row = _empty_row(unit_id, indicator, target, target_set, as_of)
     row.update(n_obs=len(points), n_censored=len(bounds))
     transform_name = settings.transform_overrides.get(indicator.name, indicator["transform"])
     transform = get_transform(transform_name, cap=settings.saturating_cap)
     row["transform"] = transform_name
-    if len(obs):
-        latest = obs.iloc[-1]
-        row.update(first_year=int(obs["year"].min()), latest_year=int(latest["year"]), latest_value=float(latest["value"]),
-                   latest_qualifier=str(latest["qualifier"] or "="))
+    if len(series):
+        row.update(first_year=int(series.years[0]), latest_year=int(series.years[-1]),
+                   latest_value=float(series.values[-1]), latest_qualifier=str(series.qualifiers[-1]))
 
     fit: TrendFit | None = None
     if len(points) >= settings.min_points:
         try:
-            fit = fit_trend(points["year"].to_numpy(float), transform.forward(points["value"].to_numpy(float)),
-                            settings.trend)
+            fit = fit_trend(series.point_years.astype(float), transform.forward(series.point_values), settings.trend)
             row["model"] = fit.name
         except InsufficientDataError:
             fit = None
-    row["aarr_observed"] = _regression_aarr(points)
+    row["aarr_observed"] = _regression_aarr(series)
 
-    flags = quality_flags(obs, points, bounds, indicator, transform, as_of=as_of,
-                          short_below=settings.trend.min_backtest_points)
+    flags = quality_flags(series, indicator, transform, as_of=as_of, short_below=settings.trend.min_backtest_points,
+                          synthetic=synthetic)
     result = Assessment(row=row, points=points, bounds=bounds, fit=fit, transform=transform)
     if target is None:
         row["category"] = "no_target"
@@ -216,7 +255,7 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
         row["flags"] = ";".join(flags)
         return result
 
-    target_value, base_flags = _resolve_target(target, points, fit, transform)
+    target_value, base_flags = _resolve_target(target, series, fit, transform)
     flags += base_flags
     target_year = int(target["target_year"])
     comparator = str(target["comparator"])
@@ -226,18 +265,18 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
         row["flags"] = ";".join(flags)
         return result
 
-    _observed_status(row, obs, comparator, target_value)
-    _rates_columns(row, points, comparator, target_value, target_year, settings)
-    at_target_year = obs[obs["year"] == target_year]
-    observed_verdict = None
-    if len(at_target_year):
-        last = at_target_year.iloc[-1]
-        observed_verdict = bound_meets(float(last["value"]), str(last["qualifier"] or "="), comparator, target_value)
+    verdicts = [bound_meets(v, q, comparator, target_value) for v, q in zip(series.values, series.qualifiers)]
+    if verdicts:
+        row["met_latest"] = pd.NA if verdicts[-1] is None else bool(verdicts[-1])
+    _rates_columns(row, series, target_value, target_year, settings)
+    in_target_year = np.nonzero(series.years == target_year)[0]
+    observed_verdict = verdicts[in_target_year[-1]] if in_target_year.size else None
 
     if observed_verdict is not None:
-        value = float(at_target_year.iloc[-1]["value"])
+        last = in_target_year[-1]
         row.update(category="achieved" if observed_verdict else "not_achieved", p_attain=float(observed_verdict))
-        if at_target_year.iloc[-1]["qualifier"] in POINT_QUALIFIERS:
+        if series.is_point[last]:
+            value = float(series.values[last])
             row.update(forecast=value, lo80=value, hi80=value, lo95=value, hi95=value)
         elif fit is not None:
             _forecast_columns(row, fit, transform, target_year, settings)
@@ -249,26 +288,27 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
         if target_year <= as_of:
             flags.append("target_year_not_observed")
         _forecast_columns(row, fit, transform, target_year, settings)
-        pred = fit.predictive(np.array([target_year], dtype=float))
-        p = float(_p_meets(pred.cdf(np.array([transform.forward(target_value)])), comparator)[0])
         if "relative_target_base_estimated" in flags:
             p = _p_with_uncertain_base(fit, transform, target, target_year, comparator)
+        else:
+            pred = fit.predictive(np.array([target_year], dtype=float))
+            p = float(_p_meets(pred.cdf(np.array([transform.forward(target_value)])), comparator)[0])
         row["p_attain"] = p
         row["category"] = _category(p, settings.categories)
-    _attainment_years(row, obs, fit, transform, comparator, target_value, as_of, settings)
+    _attainment_years(row, series, verdicts, fit, transform, comparator, target_value, as_of, settings)
     row["flags"] = ";".join(dict.fromkeys(flags))
     return result
 
 
-def _resolve_target(target: pd.Series, points: pd.DataFrame, fit: TrendFit | None, transform) -> tuple[float | None, list[str]]:
+def _resolve_target(target: pd.Series, series: SeriesData, fit: TrendFit | None,
+                    transform) -> tuple[float | None, list[str]]:
     """Absolute targets as they are; relative ones from the observed base-year value, else the fitted trend."""
     if target["target_kind"] != "relative_change":
         return float(target["target_value"]), []
     base_year = int(target["base_year"])
-    observed = points[points["year"] == base_year]
-    if len(observed):
-        base = float(observed["value"].iloc[-1])
-        return resolve_target_value(target, base), ["relative_target_base_observed"]
+    observed = series.point_values[series.point_years == base_year]
+    if observed.size:
+        return resolve_target_value(target, float(observed[-1])), ["relative_target_base_observed"]
     if fit is None:
         return resolve_target_value(target, None), ["relative_target_base_missing"]
     base = float(transform.inverse(fit.predictive(np.array([base_year], dtype=float)).median())[0])
@@ -280,25 +320,18 @@ def _p_with_uncertain_base(fit: TrendFit, transform, target: pd.Series, target_y
     qs = np.linspace(0.05, 0.95, 19)
     base_z = fit.predictive(np.array([float(target["base_year"])])).ppf(qs)[0]
     thresholds = transform.forward((1.0 + float(target["target_value"])) * transform.inverse(base_z))
-    cdf = np.array([fit.predictive(np.array([float(target_year)])).cdf(np.array([z]))[0] for z in thresholds])
-    return float(np.mean(_p_meets(cdf, comparator)))
+    target_pred = fit.predictive(np.full(len(thresholds), float(target_year)))
+    return float(np.mean(_p_meets(target_pred.cdf(thresholds), comparator)))
 
 
-def _observed_status(row: dict, obs: pd.DataFrame, comparator: str, target_value: float) -> None:
-    if not len(obs):
-        return
-    last = obs.iloc[-1]
-    verdict = bound_meets(float(last["value"]), str(last["qualifier"] or "="), comparator, target_value)
-    row["met_latest"] = pd.NA if verdict is None else bool(verdict)
-
-
-def _rates_columns(row: dict, points: pd.DataFrame, comparator: str, target_value: float, target_year: int,
+def _rates_columns(row: dict, series: SeriesData, target_value: float, target_year: int,
                    settings: AssessSettings) -> None:
-    if len(points) and target_year > int(points["year"].iloc[-1]) and points["value"].iloc[-1] > 0 and target_value > 0:
+    years, values = series.point_years, series.point_values
+    if len(years) and target_year > years[-1] and values[-1] > 0 and target_value > 0:
         # Discrete form, like the regression AARR (1 - e^b) it sits beside, so the two compare directly.
-        row["aarr_required"] = rates.required_aarr(float(points["value"].iloc[-1]), target_value,
-                                                   int(points["year"].iloc[-1]), target_year, form="discrete")
-    ratio, category = _eurostat(points, target_value, target_year, settings.eurostat_thresholds)
+        row["aarr_required"] = rates.required_aarr(float(values[-1]), target_value, int(years[-1]), target_year,
+                                                   form="discrete")
+    ratio, category = _eurostat(series, target_value, target_year, settings.eurostat_thresholds)
     row.update(eurostat_ratio=ratio, eurostat_category=category)
 
 
@@ -317,26 +350,24 @@ def _trend_only_columns(row: dict, fit: TrendFit | None, transform, as_of: int, 
         _forecast_columns(row, fit, transform, as_of + 1, settings)
 
 
-def _attainment_years(row: dict, obs: pd.DataFrame, fit: TrendFit | None, transform, comparator: str,
-                      target_value: float, as_of: int, settings: AssessSettings) -> None:
+def _attainment_years(row: dict, series: SeriesData, verdicts: list[bool | None], fit: TrendFit | None, transform,
+                      comparator: str, target_value: float, as_of: int, settings: AssessSettings) -> None:
     """First year the target is met: observed (start of the latest run of met observations) or forecast.
 
     For a forecast, the year is the first in which P(target met in that year) reaches 50%; its 80% interval
     runs from the first year that probability reaches 10% to the first year it reaches 90%.
     Empty when not reached by ``settings.attain_horizon``.
     """
-    verdicts = [bound_meets(float(v), str(q or "="), comparator, target_value)
-                for v, q in zip(obs["value"], obs["qualifier"])]
     if verdicts and verdicts[-1]:
         first = len(verdicts) - 1
         while first > 0 and verdicts[first - 1]:
             first -= 1
-        year = float(obs["year"].iloc[first])
+        year = float(series.years[first])
         row.update(attain_year=year, attain_year_lo=year, attain_year_hi=year)
         return
     if fit is None:
         return
-    start = int(obs["year"].max()) + 1 if len(obs) else as_of + 1
+    start = int(series.years[-1]) + 1 if len(series) else as_of + 1
     years = np.arange(start, settings.attain_horizon + 1, dtype=float)
     if not len(years):
         return
@@ -354,6 +385,7 @@ def assess_unit(unit_id: str, observations: pd.DataFrame, targets: pd.DataFrame,
     unit_obs = observations[observations["unit_id"] == unit_id]
     by_indicator = {key: frame for key, frame in unit_obs.groupby("indicator_id", sort=False)}
     empty = unit_obs.iloc[0:0]
+    synthetic_ids = set(unit_obs.loc[_synthetic_rows(unit_obs), "indicator_id"])
     results = []
     targeted = set()
     for _, target in targets.iterrows():
@@ -361,12 +393,13 @@ def assess_unit(unit_id: str, observations: pd.DataFrame, targets: pd.DataFrame,
         targeted.add(indicator_id)
         results.append(assess_series(unit_id, indicators.loc[indicator_id], target,
                                      by_indicator.get(indicator_id, empty), as_of=as_of, target_set=target_set,
-                                     settings=settings))
+                                     settings=settings, synthetic=indicator_id in synthetic_ids))
     for indicator_id in sorted(set(by_indicator) - targeted):
         frame = by_indicator[indicator_id]
         if (frame["year"] <= as_of).any():
             results.append(assess_series(unit_id, indicators.loc[indicator_id], None, frame, as_of=as_of,
-                                         target_set=target_set, settings=settings))
+                                         target_set=target_set, settings=settings,
+                                         synthetic=indicator_id in synthetic_ids))
     return results
 
 
@@ -387,9 +420,12 @@ def assess_many(observations: pd.DataFrame, targets: pd.DataFrame, *, as_of: int
     """Assess many units at once (one pass over the observations grouped by unit)."""
     indicators = load_indicators()
     unit_ids = list(units) if units is not None else list(dict.fromkeys(observations["unit_id"]))
+    by_unit = dict(tuple(observations.groupby("unit_id", sort=False)))  # one pass, not one filter per unit
+    empty = observations.iloc[0:0]
     rows: list[Assessment] = []
     for unit_id in unit_ids:
-        rows += assess_unit(unit_id, observations, targets, as_of=as_of, settings=settings, indicators=indicators)
+        rows += assess_unit(unit_id, by_unit.get(unit_id, empty), targets, as_of=as_of, settings=settings,
+                            indicators=indicators)
     return results_frame(rows)
 
 

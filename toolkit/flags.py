@@ -31,44 +31,45 @@ OUTLIER_SD = 3.0
 STALE_YEARS = 3
 
 
-def _linear_residuals(points: pd.DataFrame, transform) -> np.ndarray:
-    years = points["year"].to_numpy(float)
-    z = transform.forward(points["value"].to_numpy(float))
+def _linear_residuals(years: np.ndarray, z: np.ndarray) -> np.ndarray:
     design = np.column_stack([np.ones_like(years), years - years.mean()])
     coef, *_ = np.linalg.lstsq(design, z, rcond=None)
     return z - design @ coef
 
 
-def quality_flags(obs: pd.DataFrame, points: pd.DataFrame, bounds: pd.DataFrame, indicator: pd.Series, transform, *,
-                  as_of: int, short_below: int) -> list[str]:
-    """The flags that apply to one series (observations up to the as-of year)."""
+def quality_flags(series, indicator: pd.Series, transform, *, as_of: int, short_below: int,
+                  synthetic: bool = False) -> list[str]:
+    """The flags that apply to one series (``toolkit.assess.SeriesData``, observations up to the as-of year)."""
     flags: list[str] = []
-    if len(bounds):
+    if not series.is_point.all():
         flags.append("censored")
-    years = obs["year"].astype(int).unique()
-    if len(years) >= 2 and years.max() - years.min() + 1 > len(years):
+    years = np.unique(series.years)
+    if len(years) >= 2 and years[-1] - years[0] + 1 > len(years):
         flags.append("gaps")
-    if 0 < len(points) < short_below:
+    n_points = int(series.is_point.sum())
+    if 0 < n_points < short_below:
         flags.append("short_series")
-    low, high = indicator.get("lower_bound"), indicator.get("upper_bound")
-    values = points["value"]
+    values = series.point_values
+    low, high = indicator["lower_bound"], indicator["upper_bound"]
     if (pd.notna(low) and (values <= float(low)).any()) or (pd.notna(high) and (values >= float(high)).any()):
         flags.append("at_bound")
-    if len(points) >= 4:
-        resid = _linear_residuals(points, transform)
+    if n_points >= 4:
+        point_years = series.point_years.astype(float)
+        z = transform.forward(values)
+        resid = _linear_residuals(point_years, z)
         sd = resid.std(ddof=2)
         if sd > 0 and np.abs(resid / sd).max() > OUTLIER_SD:
             flags.append("outlier")
-        if len(points) >= BREAK_MIN_POINTS and sd > 1e-12:
+        if n_points >= BREAK_MIN_POINTS and sd > 1e-12:
             _, pvalue, _ = breaks_cusumolsresid(resid, ddof=2)
             if pvalue < 0.05:
                 flags.append("break")
-        slope = np.polyfit(points["year"].to_numpy(float), transform.forward(values.to_numpy(float)), 1)[0]
+        slope = np.polyfit(point_years, z, 1)[0]
         worse = slope > 0 if indicator["direction"] == "decrease" else slope < 0
         if worse and abs(slope) > 1e-9:
             flags.append("moving_away")
-    if len(obs) and as_of - int(obs["year"].max()) > STALE_YEARS:
+    if len(series) and as_of - int(series.years[-1]) > STALE_YEARS:
         flags.append("stale")
-    if "source" in obs and obs["source"].astype(str).str.startswith("SYNTHETIC").any():
+    if synthetic:
         flags.append("synthetic")
     return flags
