@@ -74,8 +74,9 @@ def indicator_chart(ax: plt.Axes, assessment: Assessment, *, name: str, unit: st
         ax.plot(comp["year"], comp["value"], color=COMPARISON_COLOUR, linestyle="--", marker=".", linewidth=1,
                 label=comparison_label)
     if len(assessment.points):
-        sns.scatterplot(data=assessment.points, x="year", y="value", ax=ax, color="black", s=22, zorder=3,
-                        label="observed", legend=False)
+        # Plain Axes.scatter: seaborn's scatterplot forces a tick-label layout per chart (a third of the cost).
+        ax.scatter(assessment.points["year"], assessment.points["value"], color="black", s=22, zorder=3,
+                   label="observed")
     for qualifier, marker, text in ((">", "^", "published bound: above"), ("<", "v", "published bound: below")):
         sel = assessment.bounds[assessment.bounds["qualifier"] == qualifier]
         if len(sel):
@@ -94,7 +95,8 @@ def indicator_chart(ax: plt.Axes, assessment: Assessment, *, name: str, unit: st
     ax.set_xlabel("Year")
     ax.set_ylabel(unit_label(unit))
     ax.set_xlim(start - 0.5, end + 0.5)
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=6, integer=True))
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5))
 
 
 def area_figure(assessments: list[Assessment], indicators: pd.DataFrame, *, as_of: int, title: str,
@@ -148,7 +150,7 @@ def figure_image(fig: plt.Figure) -> Image:
     fixes the resolution, and gives a plain-text form without the figure size, which nbval compares.
     """
     buffer = BytesIO()
-    fig.savefig(buffer, format="png", dpi=REPORT_DPI)
+    fig.savefig(buffer, format="png", dpi=REPORT_DPI, pil_kwargs={"compress_level": 3})
     return Image(data=buffer.getvalue(), format="png")
 
 

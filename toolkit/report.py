@@ -131,6 +131,16 @@ def fmt(value, digits: int = 1) -> str:
     return str(value)
 
 
+def attain_text(row, horizon: int) -> str:
+    """'2013' for an observed year, '2024 [2023–2026]' for a forecast, 'not by 2050' when out of reach."""
+    if pd.isna(row.attain_year):
+        return "-" if not row.model else f"not by {horizon}"
+    if row.attain_year_lo == row.attain_year_hi == row.attain_year:
+        return fmt(row.attain_year)
+    hi = "later" if pd.isna(row.attain_year_hi) else fmt(row.attain_year_hi)
+    return f"{fmt(row.attain_year)} [{fmt(row.attain_year_lo)}–{hi}]"
+
+
 def key_results(context: ReportContext) -> str:
     """A rounded, plain-text block of the numbers a reviewer relies on (compared by nbval)."""
     lines = [f"unit: {context.unit_id} | target set: {context.target_set} | as of: {context.as_of}",
@@ -141,6 +151,6 @@ def key_results(context: ReportContext) -> str:
             f"{row.indicator_id}: {row.category} | latest {fmt(row.latest_value, 2)} ({fmt(row.latest_year)})"
             f" | target {row.comparator}{fmt(row.target_value, 2)} in {fmt(row.target_year)}"
             f" | forecast {fmt(row.forecast, 2)} [{fmt(row.lo80, 2)}, {fmt(row.hi80, 2)}]"
-            f" | p {fmt(row.p_attain, 2)} | year {fmt(row.attain_year)}"
+            f" | p {fmt(row.p_attain, 2)} | year {attain_text(row, context.params.attain_horizon)}"
         )
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from IPython.display import HTML
 
 from toolkit.demo import SYNTHETIC_BANNER
 from toolkit.flags import FLAG_TEXT
-from toolkit.report import ReportContext, display_path, fmt
+from toolkit.report import ReportContext, attain_text, display_path, fmt
 
 CATEGORY_COLOURS = {
     "achieved": "#1a9850", "on_track": "#66bd63", "likely": "#d9ef8b", "at_risk": "#fdae61",
@@ -100,16 +100,6 @@ def _name(context: ReportContext, indicator_id: str) -> str:
     return f"{ind['name_en']} ({ind['name_zh']})"
 
 
-def _attain_text(r, horizon: int) -> str:
-    """'2013' for an observed year, '2024 [2023–2026]' for a forecast, 'not by 2050' when out of reach."""
-    if pd.isna(r.attain_year):
-        return "-" if not r.model else f"not by {horizon}"
-    if r.attain_year_lo == r.attain_year_hi == r.attain_year:
-        return fmt(r.attain_year)
-    hi = "later" if pd.isna(r.attain_year_hi) else fmt(r.attain_year_hi)
-    return f"{fmt(r.attain_year)} [{fmt(r.attain_year_lo)}–{hi}]"
-
-
 def scorecard(context: ReportContext) -> HTML:
     """All indicators with a target: latest value, target, category, P(attain), forecast, attainment year."""
     res = context.results[context.results["category"] != "no_target"]
@@ -124,7 +114,7 @@ def scorecard(context: ReportContext) -> HTML:
             "category": _category_badge(r.category),
             "P(attain)": fmt(r.p_attain, 2),
             "forecast [80% interval]": f"{fmt(r.forecast, 2)} [{fmt(r.lo80, 2)}, {fmt(r.hi80, 2)}]",
-            "year met [80%]": _attain_text(r, context.params.attain_horizon),
+            "year met [80%]": attain_text(r, context.params.attain_horizon),
             "model": r.model or "-",
         })
     legend = "".join(
