@@ -403,9 +403,10 @@ def assess_unit(unit_id: str, observations: pd.DataFrame, targets: pd.DataFrame,
     return results
 
 
-def results_frame(assessments: Iterable[Assessment]) -> pd.DataFrame:
+def results_frame(assessments: Iterable[Assessment | dict]) -> pd.DataFrame:
     """The results-contract table (contract columns first, then the extra columns)."""
-    frame = pd.DataFrame([a.row for a in assessments], columns=RESULT_COLUMNS + EXTRA_COLUMNS)
+    rows = [a.row if isinstance(a, Assessment) else a for a in assessments]
+    frame = pd.DataFrame(rows, columns=RESULT_COLUMNS + EXTRA_COLUMNS)
     for col in ("n_obs", "n_censored"):
         frame[col] = frame[col].astype(int)
     for col in ("target_year", "first_year", "latest_year", "attain_year", "attain_year_lo", "attain_year_hi",
@@ -417,15 +418,19 @@ def results_frame(assessments: Iterable[Assessment]) -> pd.DataFrame:
 
 def assess_many(observations: pd.DataFrame, targets: pd.DataFrame, *, as_of: int,
                 units: Sequence[str] | None = None, settings: AssessSettings | None = None) -> pd.DataFrame:
-    """Assess many units at once (one pass over the observations grouped by unit)."""
+    """Assess many units at once: one pass over the observations grouped by unit, keeping only the rows.
+
+    The fitted models are dropped as soon as each row is made, so memory grows with the table, not with
+    the fits (docs/methods.md, "Speed").
+    """
     indicators = load_indicators()
     unit_ids = list(units) if units is not None else list(dict.fromkeys(observations["unit_id"]))
-    by_unit = dict(tuple(observations.groupby("unit_id", sort=False)))  # one pass, not one filter per unit
-    empty = observations.iloc[0:0]
-    rows: list[Assessment] = []
+    positions = observations.groupby("unit_id", sort=False).indices  # row numbers per unit; no copies yet
+    rows: list[dict] = []
     for unit_id in unit_ids:
-        rows += assess_unit(unit_id, by_unit.get(unit_id, empty), targets, as_of=as_of, settings=settings,
-                            indicators=indicators)
+        unit_obs = observations.iloc[positions.get(unit_id, [])]
+        rows += [a.row for a in assess_unit(unit_id, unit_obs, targets, as_of=as_of, settings=settings,
+                                            indicators=indicators)]
     return results_frame(rows)
 
 
