@@ -189,16 +189,13 @@ def test_run_json_has_status_and_checksums(ok_run):
 
 @pytest.fixture(scope="module")
 def failed_run(tmp_path_factory) -> Run:
-    """beijing cannot write its outputs (its folder is taken by a file); national must not notice.
-
-    The batch has no per-unit override on the command line (``--data``/``--targets``/``--as-of`` apply to
-    every unit and are validated up front), so the failure is provoked through the output folder.
-    """
+    """beijing's params file points to a data file that does not exist; national must not notice."""
     root = tmp_path_factory.mktemp("e2e_fail")
-    out = root / "out"
-    (out / "units").mkdir(parents=True)
-    (out / "units" / "beijing").write_text("not a folder\n", encoding="utf-8")
-    return run_toolkit(out, "--units", "national", "beijing", "--workers", "2", cwd=root)
+    params = root / "params"
+    params.mkdir()
+    (params / "beijing.yaml").write_text("unit_id: beijing\ndata: [data/demo/no_such_file.csv]\n", encoding="utf-8")
+    return run_toolkit(root / "out", "--units", "national", "beijing", "--workers", "2", "--no-extras",
+                       "--params-dir", str(params), cwd=root)
 
 
 def test_one_failing_unit_fails_the_run_but_not_the_others(failed_run):
@@ -214,6 +211,7 @@ def test_one_failing_unit_fails_the_run_but_not_the_others(failed_run):
     index = Page(run.text("index.html"))
     assert "FAILED" in index.text and "Beijing" in index.text
     assert status["beijing"]["error"]["ename"] in index.text, "the index does not say why beijing failed"
+    assert "no_such_file.csv" in run.text("html/beijing.html"), "the failed page must show the params error"
     missing = [href for href in local_links(index) if not (run.out / href).is_file()]
     assert not missing, f"index links to missing files: {missing}"
     assert "html/beijing.html" in index.links, "the failed unit's page must be linked (it explains the error)"

@@ -70,6 +70,8 @@ class Plan:
     overrides: dict[str, Any]
     inputs: list[Path] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    params_files: dict[str, Path] = field(default_factory=dict)  # from --params-dir
+    broken: dict[str, str] = field(default_factory=dict)  # unit -> params error; the unit fails on its own
 
 
 
@@ -155,26 +157,53 @@ def _overrides(data, as_of, targets, declared: set[str]) -> tuple[dict[str, Any]
     return overrides, data_files, target_files
 
 
-def _params_inputs(unit_ids: Iterable[str], overrides: Mapping[str, Any]) -> list[Path]:
-    """Load every unit's params (ParamsError before any kernel) and list the files the units will read."""
+def _params_files(unit_ids: Iterable[str], params_dir: str | Path | None) -> dict[str, Path]:
+    """Per-unit params files from ``--params-dir`` (a unit without a file there keeps params/<unit>.yaml)."""
+    if params_dir is None:
+        return {}
+    folder = Path(params_dir)
+    if not folder.is_dir():
+        raise BatchError("--params-dir is not a folder", path=folder,
+                         problems=[Problem("no such folder", "give a folder holding <unit_id>.yaml files")])
+    return {u: (folder / f"{u}.yaml").resolve() for u in unit_ids if (folder / f"{u}.yaml").is_file()}
+
+
+def _params_inputs(unit_ids: Iterable[str], overrides: Mapping[str, Any],
+                   params_files: Mapping[str, Path]) -> tuple[list[Path], dict[str, str]]:
+    """The files the units will read, and the units whose params do not load.
+
+    A unit whose params file is broken (a typo, a missing data file) is not a reason to stop the other
+    units: it runs anyway, fails in its first cell with the ParamsError, and is reported like any failure.
+    """
+    from toolkit.errors import ToolkitError
     from toolkit.params import DEFAULTS_FILE, load_unit_params
 
     files: list[Path] = [DEFAULTS_FILE]
+    broken: dict[str, str] = {}
     for unit_id in unit_ids:
-        params = load_unit_params(unit_id)
+        try:
+            params = load_unit_params(params_files.get(unit_id, unit_id))
+        except ToolkitError as exc:
+            broken[unit_id] = str(exc)
+            continue
         files.append(Path(params.params_file))
         if "data_override" not in overrides:
             files += list(params.data_paths)
         files += list(params.comparison_paths)
         if "targets_override" not in overrides:
             files.append(Path(params.target_path))
-    return files
+    return files, broken
 
 
 def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, data: Sequence[str] | None = None,
                as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
-               template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None) -> Plan:
-    """Validate a batch and resolve its defaults; every user error is raised here, before any kernel."""
+               template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
+               params_dir: str | Path | None = None) -> Plan:
+    """Validate a batch and resolve its defaults; every user error is raised here, before any kernel.
+
+    The exception is one unit's broken params file: that unit is listed in ``Plan.broken`` and fails on
+    its own when it runs, so the other units still complete.
+    """
     from toolkit.units import load_units
 
     template = Path(template) if template else TEMPLATE
@@ -202,8 +231,11 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
     overrides, data_files, target_files = _overrides(data, as_of, targets, declared)
     if "params_file" in declared:
         overrides = {"params_file": "", **overrides}
-    inputs = [UNITS_CSV, INDICATORS_CSV, template, *extras.values(), *data_files, *target_files,
-              *_params_inputs(unit_ids, overrides)]
+    params_files = _params_files(unit_ids, params_dir)
+    if params_files and "params_file" not in declared:
+        raise BatchError("--params-dir needs a 'params_file' parameter in the notebook", path=template)
+    params_inputs, broken = _params_inputs(unit_ids, overrides, params_files)
+    inputs = [UNITS_CSV, INDICATORS_CSV, template, *extras.values(), *data_files, *target_files, *params_inputs]
     out = _check_out(Path(out) if out else OUTPUTS_DIR)
     settings = {"workers": workers, "template": _show(template),
                 "extra_templates": {k: _show(v) for k, v in extras.items()},
@@ -211,7 +243,7 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
                 "data": [_show(p) for p in data_files] or None,
                 "kernel_cwd": _show(template.parent), "out": str(out)}
     return Plan(unit_ids=unit_ids, units=table, out=out, workers=workers, template=template, extras=extras,
-                overrides=overrides, inputs=inputs, settings=settings)
+                overrides=overrides, inputs=inputs, settings=settings, params_files=params_files, broken=broken)
 
 
 def _show(path: Path) -> str:
@@ -226,6 +258,8 @@ def _show(path: Path) -> str:
 def _unit_job(plan: Plan, unit_id: str) -> Job:
     unit_dir = plan.out / "units" / unit_id
     parameters = {"unit_id": unit_id, "output_dir": str(unit_dir), **plan.overrides}
+    if unit_id in plan.params_files:
+        parameters["params_file"] = str(plan.params_files[unit_id])
     row = plan.units.loc[unit_id]
     title = f"{row.get('name_en', unit_id)} {row.get('name_zh', '')} — outline monitoring report".replace("  ", " ")
     return Job(name=unit_id, kind="unit", template=plan.template, parameters=parameters,
@@ -385,18 +419,23 @@ def _summary_inputs(out: Path, unit_ids: Iterable[str]) -> list[Path]:
 def run_batch(units: Sequence[str] | None = None, workers: int | None = None, data: Sequence[str] | None = None,
               as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
               template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
-              progress: bool = True) -> int:
+              params_dir: str | Path | None = None, progress: bool = True) -> int:
     """Run the report for every unit (default: all of data/units.csv); 0 when all succeeded, 1 otherwise.
 
     ``template`` replaces notebooks/province_report.ipynb (tests, benchmarks); ``extras`` maps extra notebook
-    names to templates (default: overview and method_evaluation when they exist; ``{}`` runs none).
+    names to templates (default: overview and method_evaluation when they exist; ``{}`` runs none);
+    ``params_dir`` holds ``<unit_id>.yaml`` files that replace params/ for those units.
     Raises a :class:`ToolkitError` for anything wrong with the request, before any kernel starts.
     """
     from toolkit.manifest import write_manifest
     from toolkit.render import write_index, write_results
 
-    plan = plan_batch(units, workers, data, as_of, targets, out, template=template, extras=extras)
+    plan = plan_batch(units, workers, data, as_of, targets, out, template=template, extras=extras,
+                      params_dir=params_dir)
     started, t0 = _now(), time.perf_counter()
+    if progress:
+        for unit_id, error in plan.broken.items():
+            print(f"warning: {unit_id} will fail: {error.splitlines()[0]}", flush=True)
     with _run_lock(plan.out):
         _remove_stale_temporaries(plan.out)
         unit_jobs = [_unit_job(plan, unit_id) for unit_id in plan.unit_ids]

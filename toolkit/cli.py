@@ -46,7 +46,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from toolkit.batch import run_batch
 
     return run_batch(
-        units=args.units, workers=args.workers, data=args.data, as_of=args.as_of, targets=args.targets, out=args.out
+        units=args.units, workers=args.workers, data=args.data, as_of=args.as_of, targets=args.targets, out=args.out,
+        params_dir=args.params_dir, extras={} if args.no_extras else None,
     )
 
 
@@ -92,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=int, default=None)
     p.add_argument("--targets", default=None, help="target set name or CSV path")
     p.add_argument("--out", default=None, help="output folder (default: outputs/)")
+    p.add_argument("--params-dir", default=None,
+                   help="folder of <unit_id>.yaml files that replace params/ for those units")
+    p.add_argument("--no-extras", action="store_true", help="skip the overview and method-evaluation notebooks")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("golden", help="regenerate the golden notebooks under tests/golden/ (same code path as run)")

@@ -131,6 +131,12 @@ def fmt(value, digits: int = 1) -> str:
     return str(value)
 
 
+def latest_text(row) -> str:
+    """'8.10 (2015)' for a point value, '> 99.00 (2017)' for a published bound."""
+    bound = f"{row.latest_qualifier} " if row.latest_qualifier in (">", "<") else ""
+    return f"{bound}{fmt(row.latest_value, 2)} ({fmt(row.latest_year)})"
+
+
 def attain_text(row, horizon: int) -> str:
     """'2013' for an observed year, '2024 [2023–2026]' for a forecast, 'not by 2050' when out of reach."""
     if pd.isna(row.attain_year):
@@ -148,9 +154,11 @@ def key_results(context: ReportContext) -> str:
     targeted = context.results[context.results["category"] != "no_target"]
     for row in targeted.itertuples():
         lines.append(
-            f"{row.indicator_id}: {row.category} | latest {fmt(row.latest_value, 2)} ({fmt(row.latest_year)})"
+            f"{row.indicator_id}: {row.category} | latest {latest_text(row)}"
             f" | target {row.comparator}{fmt(row.target_value, 2)} in {fmt(row.target_year)}"
             f" | forecast {fmt(row.forecast, 2)} [{fmt(row.lo80, 2)}, {fmt(row.hi80, 2)}]"
             f" | p {fmt(row.p_attain, 2)} | year {attain_text(row, context.params.attain_horizon)}"
+            f" | aarr {fmt(row.aarr_observed * 100, 2)}/{fmt(row.aarr_required * 100, 2)} %/yr"
+            f" | eurostat {fmt(row.eurostat_ratio, 2)}"
         )
     return "\n".join(lines)

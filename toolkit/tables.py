@@ -14,7 +14,7 @@ from IPython.display import HTML
 
 from toolkit.demo import SYNTHETIC_BANNER
 from toolkit.flags import FLAG_TEXT
-from toolkit.report import ReportContext, attain_text, display_path, fmt
+from toolkit.report import ReportContext, attain_text, display_path, fmt, latest_text
 
 CATEGORY_COLOURS = {
     "achieved": "#1a9850", "on_track": "#66bd63", "likely": "#d9ef8b", "at_risk": "#fdae61",
@@ -108,8 +108,7 @@ def scorecard(context: ReportContext) -> HTML:
         rows.append({
             "indicator": _name(context, r.indicator_id),
             "unit": r.unit,
-            "latest (year)": f"{fmt(r.latest_value, 2)} ({fmt(r.latest_year)})" + (
-                f" {r.latest_qualifier}" if r.latest_qualifier in (">", "<") else ""),
+            "latest (year)": latest_text(r),
             "target": f"{r.comparator} {fmt(r.target_value, 2)} by {fmt(r.target_year)}",
             "category": _category_badge(r.category),
             "P(attain)": fmt(r.p_attain, 2),
