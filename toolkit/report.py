@@ -141,10 +141,11 @@ def attain_text(row, horizon: int) -> str:
     """'2013' for an observed year, '2024 [2023–2026]' for a forecast, 'not by 2050' when out of reach."""
     if pd.isna(row.attain_year):
         return "-" if not row.model else f"not by {horizon}"
-    if row.attain_year_lo == row.attain_year_hi == row.attain_year:
+    lo, hi = row.attain_year_lo, row.attain_year_hi
+    if pd.notna(lo) and pd.notna(hi) and lo == hi == row.attain_year:
         return fmt(row.attain_year)
-    hi = "later" if pd.isna(row.attain_year_hi) else fmt(row.attain_year_hi)
-    return f"{fmt(row.attain_year)} [{fmt(row.attain_year_lo)}–{hi}]"
+    hi = "later" if pd.isna(hi) else fmt(hi)
+    return f"{fmt(row.attain_year)} [{fmt(lo)}–{hi}]"
 
 
 def key_results(context: ReportContext) -> str:
