@@ -38,8 +38,11 @@ demo-data: setup
 	$(PY) -m toolkit demo-data
 
 bench: setup
+	$(PY) benchmarks/bench_models.py
 	$(PY) benchmarks/bench_assess.py
 	$(PY) benchmarks/bench_batch.py
+	$(PY) benchmarks/hindcast.py
+	$(PY) benchmarks/calibration.py
 
 clean:
 	rm -rf outputs .pytest_cache
