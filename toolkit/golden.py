@@ -123,10 +123,12 @@ def find_absolute_paths(nb, extra: Sequence[str | Path] = ()) -> list[str]:
     """Snippets of the notebook (sources, outputs, metadata) that contain an absolute path of this machine."""
     text = _searchable_text(nb)
     found = []
-    for path in machine_paths(extra):
-        for match in re.finditer(r"(?<![\w.~-])" + re.escape(path) + r"(?=[/\\\"'\s]|$)", text):
+    for path in machine_paths(extra):  # longest first; a match is masked so a parent folder (/tmp) can't count it again
+        pattern = re.compile(r"(?<![\w.~-])" + re.escape(path) + r"(?=[/\\\"'\s]|$)")
+        for match in pattern.finditer(text):
             snippet = text[max(0, match.start() - 60): match.end() + 60].replace("\n", " ")
             found.append(f"{path}: ...{snippet}...")
+        text = pattern.sub(lambda m: "\0" * len(m.group(0)), text)
     return found
 
 
