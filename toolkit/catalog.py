@@ -226,3 +226,23 @@ def target_met(value: float, comparator: str, target: float) -> bool:
         return False
     return bool(_OPS[comparator](float(value), float(target)))
 
+
+UNIT_LABELS = {
+    "per_mille": "per 1,000 live births",
+    "per_100k": "per 100,000",
+    "per_10k": "per 10,000 births",
+    "percent": "%",
+    "count": "number",
+    "persons": "persons",
+    "cases": "cases",
+    "10k_persons": "10,000 persons",
+    "10k_beds": "10,000 beds",
+    "10k_titles": "10,000 titles",
+    "10k_person_times": "10,000 person-times",
+    "males_per_100_females": "males per 100 females",
+}
+
+
+def unit_label(unit: str) -> str:
+    """Readable text for an indicator's unit id (axis labels, tables): 'per_mille' -> 'per 1,000 live births'."""
+    return UNIT_LABELS.get(unit, unit.replace("_", " "))

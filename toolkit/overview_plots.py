@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from toolkit.overview import REGION_ORDER, TARGET_CATEGORIES
-from toolkit.plots import unit_label
+from toolkit.catalog import unit_label
 from toolkit.tables import CATEGORY_COLOURS
 
 __all__ = ["category_heatmap", "area_bars", "regional_heatmap", "gap_figure", "urban_rural_figure", "short_name",

@@ -19,32 +19,14 @@ import seaborn as sns
 from IPython.display import Image, display
 
 from toolkit.assess import Assessment
+from toolkit.catalog import unit_label
 
-UNIT_LABELS = {
-    "per_mille": "per 1,000 live births",
-    "per_100k": "per 100,000",
-    "per_10k": "per 10,000 births",
-    "percent": "%",
-    "count": "number",
-    "persons": "persons",
-    "cases": "cases",
-    "10k_persons": "10,000 persons",
-    "10k_beds": "10,000 beds",
-    "10k_titles": "10,000 titles",
-    "10k_person_times": "10,000 person-times",
-    "males_per_100_females": "males per 100 females",
-}
 FAN_COLOUR = "#2b8cbe"
 TARGET_COLOUR = "#d7301f"
 COMPARISON_COLOUR = "#737373"
 PANEL_SIZE = (6.0, 3.4)  # inches per chart; at REPORT_DPI two panels fill a 960-px column
 REPORT_DPI = 80
 HEADER_INCHES = 1.5  # room for the figure title and the shared legend
-
-
-def unit_label(unit: str) -> str:
-    """Axis label text for an indicator's unit."""
-    return UNIT_LABELS.get(unit, unit.replace("_", " "))
 
 
 def _year_span(assessment: Assessment, as_of: int) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from html import escape
 import pandas as pd
 from IPython.display import HTML
 
+from toolkit.catalog import unit_label
 from toolkit.demo import SYNTHETIC_BANNER
 from toolkit.flags import FLAG_TEXT
 from toolkit.report import ReportContext, attain_text, display_path, fmt, latest_text
@@ -33,8 +34,9 @@ CATEGORY_TEXT = {
 STYLE = """<style>
 .tk-banner{background:#b30000;color:#fff;padding:10px 14px;font-weight:bold;font-size:1.1em;border-radius:4px}
 .tk-table{border-collapse:collapse;font-size:0.9em;margin:6px 0}
-.tk-table th{background:#eee;text-align:left;padding:4px 6px;border-bottom:2px solid #999}
-.tk-table td{padding:3px 6px;border-bottom:1px solid #ddd}
+.tk-table th{background:#eee;text-align:left !important;padding:4px 6px;border-bottom:2px solid #999}
+.tk-table td{text-align:left !important;padding:3px 6px;border-bottom:1px solid #ddd;overflow-wrap:break-word}
+details summary{cursor:pointer;color:#1f4e79;margin:4px 0}
 .tk-cat{padding:2px 6px;border-radius:3px;white-space:nowrap}
 .tk-muted{color:#666;font-size:0.9em}
 </style>"""
@@ -68,7 +70,7 @@ def banner(context: ReportContext) -> str:
 def title(context: ReportContext) -> HTML:
     """Report title in English and Chinese, with the as-of year, the target set and any banner."""
     unit = context.unit
-    region = "" if pd.isna(unit["region"]) else f" · {escape(str(unit['region']))} region"
+    region = f" · {escape(str(unit['region']))} region" if pd.notna(unit["region"]) and unit["region"] else ""
     return _html(
         f"{banner(context)}<h1>{escape(str(unit['name_en']))} · {escape(str(unit['name_zh']))}</h1>"
         f'<p class="tk-muted">Outline monitoring report · target set <b>{escape(context.target_set)}</b> · '
@@ -82,17 +84,25 @@ def provenance(context: ReportContext) -> HTML:
     files = "".join(f"<li><code>{escape(display_path(p))}</code></li>" for p in context.data_paths)
     per_indicator = (obs.groupby("indicator_id")
                      .agg(observations=("year", "size"), first=("year", "min"), latest=("year", "max"),
-                          sources=("source", lambda s: "; ".join(sorted(set(map(str, s)))[:2])
-                                   + (f" (+{len(set(s)) - 2} more)" if len(set(s)) > 2 else "")))
+                          sources=("source", _sources_text))
                      .reset_index())
     text = (f"<h2>Data and sources</h2>{banner(context)}<p>Observation files:</p><ul>{files}</ul>"
             f"<p>{len(obs)} observations of {obs['indicator_id'].nunique()} indicators, "
             f"{fmt(obs['year'].min()) if len(obs) else '-'}–{fmt(obs['year'].max()) if len(obs) else '-'}; "
-            f"observations after {context.as_of} are ignored. Each row of the data names the page it was read from."
-            f"</p>{_table(per_indicator)}")
+            f"observations after {context.as_of} are ignored. Each row of the data names the page it was read from "
+            f"(full addresses in the data file).</p>"
+            f"<details><summary>Observations and sources per indicator ({len(per_indicator)} indicators)</summary>"
+            f"{_table(per_indicator)}</details>")
     if context.params.notes:
         text += f"<p><b>Notes:</b> {escape(str(context.params.notes))}</p>"
     return _html(text)
+
+
+def _sources_text(sources: pd.Series, shown: int = 2) -> str:
+    """The distinct publishers of a series' values, without their web addresses (kept in the data file)."""
+    names = sorted({str(s).split(" <http")[0].strip() for s in sources})
+    more = f" (+{len(names) - shown} more)" if len(names) > shown else ""
+    return "; ".join(names[:shown]) + more
 
 
 def _name(context: ReportContext, indicator_id: str) -> str:
@@ -107,7 +117,7 @@ def scorecard(context: ReportContext) -> HTML:
     for r in res.itertuples():
         rows.append({
             "indicator": _name(context, r.indicator_id),
-            "unit": r.unit,
+            "unit": unit_label(r.unit),
             "latest (year)": latest_text(r),
             "target": f"{r.comparator} {fmt(r.target_value, 2)} by {fmt(r.target_year)}",
             "category": _category_badge(r.category),
