@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from toolkit import hindcast, io
+from toolkit import hindcast, hindcast_report, io
 from toolkit.paths import OUTPUTS_DIR
 
 TITLES = {
@@ -36,17 +36,17 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     errors, calls = hindcast.run_hindcast(*hindcast.load_national())
     elapsed = time.perf_counter() - started
-    tables = hindcast.display_tables(errors, calls, output_dir=args.out)
+    tables = hindcast_report.display_tables(errors, calls, output_dir=args.out)
     out = Path(args.out)
     io.write_csv(out / "forecasts_detail.csv", errors)  # one row per indicator x origin x year x method
     io.write_csv(out / "calls_detail.csv", calls)  # one row per indicator x origin
     for name, frame in tables.items():
         print(f"### {TITLES.get(name, name)}\n")
-        print(hindcast.markdown_table(frame) if len(frame) else "(none)")
+        print(hindcast_report.markdown_table(frame) if len(frame) else "(none)")
         print()
     print("### Reading\n")
-    print("\n".join(f"- {line}" for line in hindcast.reading(errors, calls).splitlines()))
-    print(f"\n```\n{hindcast.key_numbers(errors, calls)}\n```")
+    print("\n".join(f"- {line}" for line in hindcast_report.reading(errors, calls).splitlines()))
+    print(f"\n```\n{hindcast_report.key_numbers(errors, calls)}\n```")
     print(f"\nhindcast computed in {elapsed:.2f} s; tables written to {out}/ "
           f"({', '.join(sorted([*tables, 'forecasts_detail', 'calls_detail']))}.csv)", file=sys.stderr)
     return 0

@@ -17,7 +17,8 @@
 # Runs the hindcasts on the real national series live (about a second) and shows the evidence. No
 # parameters are needed; `output_dir` exists only so every notebook of the batch has the same shape
 # (when set, the summary tables are also written there as CSV). The same tables come from
-# `python benchmarks/hindcast.py`. All logic lives in `toolkit.hindcast` and `toolkit.hindcast_plots`.
+# `python benchmarks/hindcast.py`. All logic lives in `toolkit.hindcast`, `toolkit.hindcast_report` and
+# `toolkit.hindcast_plots`.
 
 # %% tags=["parameters"]
 output_dir = ""
@@ -51,11 +52,11 @@ output_dir = ""
 # Generated from the tables below, so they always match them.
 
 # %%
-from toolkit import hindcast, hindcast_plots
+from toolkit import hindcast, hindcast_plots, hindcast_report
 
 errors, calls = hindcast.run_hindcast(*hindcast.load_national())
-tables = hindcast.display_tables(errors, calls, output_dir=output_dir)
-hindcast.reading_html(errors, calls)
+tables = hindcast_report.display_tables(errors, calls, output_dir=output_dir)
+hindcast_report.reading_html(errors, calls)
 
 # %% [markdown]
 # ## What was hindcast
@@ -133,4 +134,4 @@ tables["call_accuracy_open"]
 # The rounded numbers below repeat the headline results as text for the regression tests.
 
 # %%
-print(hindcast.key_numbers(errors, calls))
+print(hindcast_report.key_numbers(errors, calls))

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from toolkit.assess import AssessSettings
-from toolkit.hindcast import (CALL_METHODS, call_accuracy, calls_table, coverage_by_model, error_by_model_horizon,
-                              key_numbers, mape_table, run_hindcast)
+from toolkit.hindcast import (CALL_METHODS, call_accuracy, coverage_by_model, error_by_model_horizon, mape_table,
+                              run_hindcast)
+from toolkit.hindcast_report import calls_table, key_numbers
 
 YEARS = np.arange(2010, 2021)
 SETTINGS = AssessSettings()

@@ -1,4 +1,4 @@
-"""toolkit.models / toolkit.selection: exact formulas, statsmodels cross-checks, properties.
+"""toolkit.models / toolkit.predictive / toolkit.selection: exact formulas, statsmodels cross-checks, properties.
 
 statsmodels is the reference implementation here; the package itself uses closed-form numpy.
 """
@@ -19,16 +19,8 @@ from scipy.special import stdtr
 
 from toolkit import rates
 from toolkit.errors import ToolkitError
-from toolkit.models import (
-    SCALE_FLOOR,
-    DampedTrend,
-    DriftModel,
-    InsufficientDataError,
-    Predictive,
-    TrendSettings,
-    _TMix,
-    fit_trend,
-)
+from toolkit.models import DampedTrend, DriftModel, InsufficientDataError, TrendSettings, fit_trend
+from toolkit.predictive import SCALE_FLOOR, Predictive, _TMix
 from toolkit.selection import DEFAULT_WEIGHTS, stacking_weights
 from toolkit.simulate import simulate
 

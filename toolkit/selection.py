@@ -35,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln, stdtr
 
+from toolkit.predictive import SCALE_FLOOR
+
 __all__ = ["Backtest", "backtest", "stacking_weights", "choose", "backtest_frame", "DEFAULT_WEIGHTS"]
 
 #: Weights used when a series is too short to back-test.
@@ -76,8 +78,6 @@ class Backtest:
 
 def _score(model, params, t_eval, z_eval):
     """Log score and mean of one model's predictive mixture at the held-out points (+ PIT parts)."""
-    from toolkit.models import SCALE_FLOOR
-
     loc, scale, df, w = model.predict(params, t_eval)
     scale = np.maximum(scale, SCALE_FLOOR)
     df = np.asarray(df, dtype=float)
