@@ -94,11 +94,12 @@ def test_as_dict_is_json_friendly():
 
 def test_mappings_merge_key_by_key_and_lists_replace(tmp_path):
     path = unit_file(tmp_path, "categories: {on_track: 0.95}\nmodels: [linear, drift]\n"
-                               "transform_overrides: {preschool_ger_3yr: saturating}\nas_of: 2015\n")
+                               "transform_overrides: {preschool_ger_3yr: logit, imr: identity}\nas_of: 2015\n")
     params = P.load_unit_params(path)
     assert params.categories == {"on_track": 0.95, "likely": 0.6, "at_risk": 0.25}
     assert params.models == ("linear", "drift")
-    assert params.transform_overrides == {"preschool_ger_3yr": "saturating"}
+    defaults = P.load_defaults()["transform_overrides"]
+    assert params.transform_overrides == {**defaults, "preschool_ger_3yr": "logit", "imr": "identity"}
     assert params.as_of == 2015
 
 
