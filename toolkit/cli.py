@@ -60,7 +60,9 @@ def _cmd_golden(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m toolkit", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m toolkit",
+        description="Outline monitoring toolkit: validate data, assess targets, run the province reports.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check observation files (CSV/XLSX) against the data contract")
