@@ -30,6 +30,7 @@ targets_override = ""
 # %%
 from toolkit import plots, report, tables
 
+report.use_short_errors()
 context = report.prepare(
     unit_id,
     params_file=params_file,

@@ -211,7 +211,9 @@ def test_one_failing_unit_fails_the_run_but_not_the_others(failed_run):
     index = Page(run.text("index.html"))
     assert "FAILED" in index.text and "Beijing" in index.text
     assert status["beijing"]["error"]["ename"] in index.text, "the index does not say why beijing failed"
-    assert "no_such_file.csv" in run.text("html/beijing.html"), "the failed page must show the params error"
+    failed_page = run.text("html/beijing.html")
+    assert "no_such_file.csv" in failed_page and "Fix:" in failed_page, "the failed page must show the params error"
+    assert "Traceback (most recent call last)" not in failed_page, "a user error must not show a traceback"
     missing = [href for href in local_links(index) if not (run.out / href).is_file()]
     assert not missing, f"index links to missing files: {missing}"
     assert "html/beijing.html" in index.links, "the failed unit's page must be linked (it explains the error)"

@@ -17,6 +17,7 @@ from toolkit.assess import CATEGORIES, Assessment, AssessSettings, assess_unit, 
 from toolkit.catalog import load_indicators, load_targets
 from toolkit.data import load_observations
 from toolkit.demo import is_synthetic
+from toolkit.errors import ToolkitError
 from toolkit.params import UnitParams, load_unit_params
 from toolkit.paths import OUTPUTS_DIR, PROJECT_ROOT
 from toolkit.units import check_unit_id, load_units
@@ -47,6 +48,26 @@ class ReportContext:
     def counts(self) -> dict[str, int]:
         counts = self.results["category"].value_counts()
         return {name: int(counts.get(name, 0)) for name in CATEGORIES}
+
+
+def use_short_errors() -> None:
+    """In a notebook, show a ToolkitError as its message (file, line, fix) instead of a traceback.
+
+    A reviewer reading a failed unit's page needs what went wrong and how to fix it; the cell still fails,
+    so Papermill and the batch still report the unit as failed.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.set_custom_exc((ToolkitError,), _short_error)
+
+
+def _short_error(shell, etype, evalue, tb, tb_offset=None) -> list[str]:
+    """IPython custom-exception handler: it must display the error itself (ipykernel sends it as the error output)."""
+    short = [f"{etype.__name__}: {evalue}"]
+    shell._showtraceback(etype, evalue, short)
+    return short
 
 
 def _split_override(text: str) -> list[Path]:
