@@ -48,8 +48,9 @@ tables.provenance(context)
 # ## How to read this report
 #
 # For every indicator of the Outline's target set, the toolkit fits candidate trend models on the
-# indicator's natural scale (log for mortality rates, logit for percentages), weights them by how well
-# each would have forecast this series' own later years, and derives the **probability that the target is
+# indicator's natural scale (log for mortality rates, logit for percentages, a saturating logit for gross
+# enrolment rates, which can pass 100%), weights them by how well each would have forecast this series'
+# own later years, and derives the **probability that the target is
 # met in the target year** (P(attain)) and the **year it is first met**, with intervals. Published bounds
 # ("above 99%") are drawn but never fitted as points. The published methods' deterministic rates are
 # shown for comparison further down. Methods and their evidence: `docs/methods.md`.
