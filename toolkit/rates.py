@@ -66,6 +66,16 @@ def _positive(*values: float) -> bool:
     return all(math.isfinite(v) and v > 0 for v in values)
 
 
+def _finite_pairs(years, values) -> tuple[np.ndarray, np.ndarray]:
+    """Years and values as float arrays, pairs with a non-finite member dropped."""
+    t = np.asarray(years, dtype=float)
+    v = np.asarray(values, dtype=float)
+    if t.shape != v.shape or t.ndim != 1:
+        raise ValueError("years and values must be 1-D arrays of the same length")
+    keep = np.isfinite(t) & np.isfinite(v)
+    return t[keep], v[keep]
+
+
 def _rate(v0: float, v1: float, years: float, form: str) -> float:
     """Reduction rate from ``v0`` to ``v1`` over ``years`` (the shared core of AARR and required AARR)."""
     _check_form(form)
@@ -106,12 +116,7 @@ def aarr(years: Sequence[float] | np.ndarray, values: Sequence[float] | np.ndarr
     0.05
     """
     _check_form(form)
-    t = np.asarray(years, dtype=float)
-    v = np.asarray(values, dtype=float)
-    if t.shape != v.shape or t.ndim != 1:
-        raise ValueError("years and values must be 1-D arrays of the same length")
-    keep = np.isfinite(t) & np.isfinite(v)
-    t, v = t[keep], v[keep]
+    t, v = _finite_pairs(years, values)
     if np.any(v <= 0) or np.unique(t).size < 2:
         return NAN
     tc = t - t.mean()
@@ -246,12 +251,7 @@ def escap_wgm_forecast(years: Sequence[float] | np.ndarray, values: Sequence[flo
     """
     if convention not in ("escap", "menaro"):
         raise ValueError(f"convention must be 'escap' or 'menaro', got {convention!r}")
-    t = np.asarray(years, dtype=float)
-    v = np.asarray(values, dtype=float)
-    if t.shape != v.shape or t.ndim != 1:
-        raise ValueError("years and values must be 1-D arrays of the same length")
-    keep = np.isfinite(t) & np.isfinite(v)
-    t, v = t[keep], v[keep]
+    t, v = _finite_pairs(years, values)
     order = np.argsort(t, kind="stable")
     t, v = t[order], v[order]
     T = float(t_target)
