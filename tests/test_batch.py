@@ -209,6 +209,27 @@ def test_workers_must_be_positive(tmp_path):
         run_batch(units=["national"], workers=0, out=tmp_path / "out", template=template, extras={}, progress=False)
 
 
+def test_params_dir_must_be_a_folder(tmp_path):
+    template = make_standin(tmp_path / "standin.ipynb")
+    with pytest.raises(BatchError, match="params-dir"):
+        run_batch(units=["national"], params_dir=tmp_path / "missing", out=tmp_path / "out", template=template,
+                  extras={}, progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_broken_params_file_fails_its_unit_not_the_plan(tmp_path):
+    from toolkit.batch import plan_batch
+
+    template = make_standin(tmp_path / "standin.ipynb")
+    folder = tmp_path / "params"
+    folder.mkdir()
+    (folder / "beijing.yaml").write_text("unit_id: beijing\nas_off: 2015\n", encoding="utf-8")
+    plan = plan_batch(units=["national", "beijing"], out=tmp_path / "out", template=template, extras={},
+                      params_dir=folder)
+    assert list(plan.broken) == ["beijing"] and "as_off" in plan.broken["beijing"]
+    assert plan.params_files == {"beijing": (folder / "beijing.yaml").resolve()}
+
+
 def test_only_kernel_start_up_failures_are_retried():
     import zmq
     from nbclient.exceptions import DeadKernelError
