@@ -33,8 +33,8 @@ output_dir = ""
 #
 # * the toolkit's candidate trend models (linear trend, recent-window trend, random walk with drift,
 #   damped trend) and their **ensemble**, which is what the reports use, all fitted on the indicator's
-#   modelling scale (log for mortality, logit for bounded percentages, the plain scale for gross
-#   enrolment rates, which can pass 100%);
+#   modelling scale (log for mortality, logit for bounded percentages, a saturating logit with a
+#   ceiling of 110 for gross enrolment rates, which can pass 100%);
 # * the published rules' extrapolations: **ESCAP**'s weighted geometric growth, **IGME/UNICEF**'s constant
 #   regression AARR, the **Eurostat/UNSD** compound growth over the last 15 years, and a no-change forecast.
 #
