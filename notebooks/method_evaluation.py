@@ -29,7 +29,7 @@ output_dir = ""
 # Would the toolkit have called the 2011-2020 Outline's outcomes right, had it been used during the
 # Outline period? For each indicator with a 2020 target and enough national observations, we stand in
 # every year from 2012 to 2019 in turn (the **origin**), use only the data published up to that year,
-# and forecast every later year up to 2020 that has an observation. The same data feed
+# and forecast every later year up to 2020 that has an observation. The same data feed two kinds of forecast:
 #
 # * the toolkit's candidate trend models (linear trend, recent-window trend, random walk with drift,
 #   damped trend) and their **ensemble**, which is what the reports use, all fitted on the indicator's

@@ -84,7 +84,7 @@ def reading(errors: pd.DataFrame, calls: pd.DataFrame) -> str:
     """Plain sentences stating the headline comparisons, generated from the numbers so they stay true."""
     overall = error_by_model_horizon(errors)
     overall = overall[overall["horizon"] == "all"].set_index("model")
-    models = overall[overall["kind"].isin(["model", "ensemble"])]
+    models = overall[overall["kind"] == "model"]  # the single models; the ensemble is reported on its own
     rules = overall[overall["kind"] == "rule"]
     best_model, best_rule = models["mape"].idxmin(), rules["mape"].idxmin()
     ens = overall.loc["ensemble", "mape"]
@@ -98,7 +98,7 @@ def reading(errors: pd.DataFrame, calls: pd.DataFrame) -> str:
     wins = (by_h["ensemble"] < rule_best)
     losses = ", ".join(sorted(wins.index[~wins], key=int))
     lines.append(f"The ensemble beats every rule at {int(wins.sum())} of {len(wins)} horizons"
-                 + (f" (not at {losses} years ahead)." if losses else "."))
+                 + (f" (not at {losses} {'year' if losses == '1' else 'years'} ahead)." if losses else "."))
     cov = coverage_by_model(errors).set_index("model")
     lines.append(f"Intervals: the ensemble's 80% interval held {cov.loc['ensemble', 'cover80']:.0%} of the observed "
                  f"values and its 95% interval {cov.loc['ensemble', 'cover95']:.0%} "
