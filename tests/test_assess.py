@@ -102,7 +102,7 @@ def test_relative_target_from_observed_base_year():
     values = [18.0, 17.5, 17.0, 16.4, 16.0, 15.5, 15.1]
     target = _target("injury_mortality_u18", "<=", -1 / 6, kind="relative_change", base_year=2010)
     row = _assess(_obs("injury_mortality_u18", years, values), target, as_of=2016, indicator_id="injury_mortality_u18")
-    assert row["target_value"] == pytest.approx(18.0 * 5 / 6)
+    assert row["target_value"] == pytest.approx(18.0 * 5 / 6) and row["base_value"] == 18.0
     assert "relative_target_base_observed" in row["flags"]
 
 
@@ -112,6 +112,7 @@ def test_relative_target_with_missing_base_year_is_estimated_from_the_trend_and_
     target = _target("injury_mortality_u18", "<=", -1 / 6, kind="relative_change", base_year=2010)
     row = _assess(_obs("injury_mortality_u18", years, values), target, as_of=2018, indicator_id="injury_mortality_u18")
     assert row["target_value"] == pytest.approx(20 * 5 / 6, rel=1e-3)  # the noise-free trend recovers y_2010 = 20
+    assert row["base_value"] == pytest.approx(20, rel=1e-3)
     assert "relative_target_base_estimated" in row["flags"]
     # 20 e^{-0.4} = 13.41 <= 16.67 with certainty on a noise-free line
     assert row["p_attain"] > 0.99

@@ -20,8 +20,8 @@ import pandas as pd
 from toolkit import rates
 from toolkit.catalog import load_indicators, load_targets, resolve_target_value, target_met
 from toolkit.data import load_observations
-from toolkit.errors import ToolkitError
 from toolkit.demo import SYNTHETIC_PREFIX
+from toolkit.errors import ToolkitError
 from toolkit.flags import quality_flags
 from toolkit.models import InsufficientDataError, TrendFit, TrendSettings, fit_trend
 from toolkit.transforms import get_transform
@@ -255,8 +255,9 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
         row["flags"] = ";".join(flags)
         return result
 
-    target_value, base_flags = _resolve_target(target, series, fit, transform)
+    target_value, base_value, base_flags = _resolve_target(target, series, fit, transform)
     flags += base_flags
+    row["base_value"] = base_value if base_value is not None else math.nan
     target_year = int(target["target_year"])
     comparator = str(target["comparator"])
     row["target_value"] = target_value if target_value is not None else math.nan
@@ -301,18 +302,26 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
 
 
 def _resolve_target(target: pd.Series, series: SeriesData, fit: TrendFit | None,
-                    transform) -> tuple[float | None, list[str]]:
-    """Absolute targets as they are; relative ones from the observed base-year value, else the fitted trend."""
+                    transform) -> tuple[float | None, float | None, list[str]]:
+    """(target value, base-year value, flags): absolute targets as they are; relative ones from the observed
+    base-year value, else the fitted trend's median for the base year."""
     if target["target_kind"] != "relative_change":
-        return float(target["target_value"]), []
+        return float(target["target_value"]), None, []
+    base, flags = _base_value(target, series, fit, transform)
+    return resolve_target_value(target, base), base, flags
+
+
+def _base_value(target: pd.Series, series: SeriesData, fit: TrendFit | None,
+                transform) -> tuple[float | None, list[str]]:
+    """The unit's own base-year value: observed if there is a point that year, else the trend's median."""
     base_year = int(target["base_year"])
     observed = series.point_values[series.point_years == base_year]
     if observed.size:
-        return resolve_target_value(target, float(observed[-1])), ["relative_target_base_observed"]
+        return float(observed[-1]), ["relative_target_base_observed"]
     if fit is None:
-        return resolve_target_value(target, None), ["relative_target_base_missing"]
+        return None, ["relative_target_base_missing"]
     base = float(transform.inverse(fit.predictive(np.array([base_year], dtype=float)).median())[0])
-    return resolve_target_value(target, base), ["relative_target_base_estimated"]
+    return base, ["relative_target_base_estimated"]
 
 
 def _p_with_uncertain_base(fit: TrendFit, transform, target: pd.Series, target_year: int, comparator: str) -> float:
