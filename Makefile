@@ -31,8 +31,10 @@ test: setup
 golden: setup
 	$(PY) -m toolkit golden
 
+# JupyterLab refuses to run as root unless told; containers and CI machines often are root.
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: setup
-	$(PY) -m jupyter lab --notebook-dir=notebooks
+	$(PY) -m jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
 
 demo-data: setup
 	$(PY) -m toolkit demo-data
