@@ -24,6 +24,7 @@ from toolkit.demo import SYNTHETIC_PREFIX
 from toolkit.errors import ToolkitError
 from toolkit.flags import quality_flags
 from toolkit.models import InsufficientDataError, TrendFit, TrendSettings, fit_trend
+from toolkit.tabular import FIRST_YEAR, LAST_YEAR
 from toolkit.transforms import get_transform
 
 #: Column order of results.csv. Names are a public interface: add columns, never rename these.
@@ -63,22 +64,23 @@ class AssessSettings:
     def from_params(cls, params: Any) -> AssessSettings:
         """Build settings from a ``UnitParams`` object or the defaults mapping."""
         get = params.get if isinstance(params, Mapping) else lambda key, default=None: getattr(params, key, default)
+        base, base_trend = cls(), TrendSettings()  # a missing key keeps the dataclass default
         trend = TrendSettings(
-            candidates=tuple(get("models", TrendSettings.candidates)),
-            recent_window=int(get("recent_window", TrendSettings.recent_window)),
-            min_points=int(get("min_points", TrendSettings.min_points)),
-            min_backtest_points=int(get("min_backtest_points", TrendSettings.min_backtest_points)),
-            selection=str(get("model_selection", TrendSettings.selection)),
+            candidates=tuple(get("models", base_trend.candidates)),
+            recent_window=int(get("recent_window", base_trend.recent_window)),
+            min_points=int(get("min_points", base_trend.min_points)),
+            min_backtest_points=int(get("min_backtest_points", base_trend.min_backtest_points)),
+            selection=str(get("model_selection", base_trend.selection)),
         )
         return cls(
-            min_points=int(get("min_points", 4)),
-            categories=dict(get("categories", {"on_track": 0.9, "likely": 0.6, "at_risk": 0.25})),
-            interval_levels=tuple(get("interval_levels", (0.8, 0.95))),
+            min_points=int(get("min_points", base.min_points)),
+            categories=dict(get("categories", base.categories)),
+            interval_levels=tuple(get("interval_levels", base.interval_levels)),
             trend=trend,
-            attain_horizon=int(get("attain_horizon", 2050)),
+            attain_horizon=int(get("attain_horizon", base.attain_horizon)),
             transform_overrides=dict(get("transform_overrides", {}) or {}),
-            saturating_cap=float(get("saturating_cap", 110.0)),
-            eurostat_thresholds=tuple(get("eurostat_thresholds", (0.95, 0.6, 0.0))),
+            saturating_cap=float(get("saturating_cap", base.saturating_cap)),
+            eurostat_thresholds=tuple(get("eurostat_thresholds", base.eurostat_thresholds)),
         )
 
 
@@ -272,6 +274,8 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
     _rates_columns(row, series, target_value, target_year, settings)
     in_target_year = np.nonzero(series.years == target_year)[0]
     observed_verdict = verdicts[in_target_year[-1]] if in_target_year.size else None
+    if observed_verdict is None and target_year <= as_of:
+        flags.append("target_year_not_observed")
 
     if observed_verdict is not None:
         last = in_target_year[-1]
@@ -283,11 +287,7 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
             _forecast_columns(row, fit, transform, target_year, settings)
     elif fit is None:
         row["category"] = "insufficient_data"
-        if target_year <= as_of:
-            flags.append("target_year_not_observed")
     else:
-        if target_year <= as_of:
-            flags.append("target_year_not_observed")
         _forecast_columns(row, fit, transform, target_year, settings)
         if "relative_target_base_estimated" in flags:
             p = _p_with_uncertain_base(fit, transform, target, target_year, comparator)
@@ -450,8 +450,9 @@ def assess_to_file(*, data: Sequence[str | Path], targets: str, as_of: int, unit
     from toolkit.params import load_defaults
     from toolkit.units import resolve_unit
 
-    if not 1949 <= as_of <= 2100:
-        raise ToolkitError(f"--as-of {as_of} is not a plausible year. Fix: give a year between 1949 and 2100.")
+    if not FIRST_YEAR <= as_of <= LAST_YEAR:
+        raise ToolkitError(f"--as-of {as_of} is not a plausible year. "
+                           f"Fix: give a year between {FIRST_YEAR} and {LAST_YEAR}.")
     observations = load_observations(data)
     target_table = load_targets(targets)
     unit_ids = [resolve_unit(u) for u in units] if units else None

@@ -134,12 +134,14 @@ def _overrides(data, as_of, targets, declared: set[str]) -> tuple[dict[str, Any]
         overrides["data_override"] = ";".join(str(p) for p in paths)
         data_files = paths
     if as_of is not None:
+        from toolkit.tabular import FIRST_YEAR, LAST_YEAR
+
         try:
             as_of = int(as_of)
         except (TypeError, ValueError) as exc:
             raise BatchError(f"--as-of must be a year, not {as_of!r}") from exc
-        if not 1949 <= as_of <= 2100:
-            raise BatchError(f"--as-of {as_of} is not a plausible year (1949-2100)")
+        if not FIRST_YEAR <= as_of <= LAST_YEAR:
+            raise BatchError(f"--as-of {as_of} is not a plausible year ({FIRST_YEAR}-{LAST_YEAR})")
         overrides["as_of_override"] = as_of
     if targets:
         from toolkit.catalog import load_targets

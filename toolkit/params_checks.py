@@ -18,6 +18,7 @@ from toolkit.catalog import load_indicators
 from toolkit.errors import Problem
 from toolkit.models import CANDIDATES
 from toolkit.paths import INDICATORS_CSV, PROJECT_ROOT, TARGETS_DIR, UNITS_CSV
+from toolkit.tabular import FIRST_YEAR, LAST_YEAR
 from toolkit.transforms import TRANSFORMS  # the scales transform_overrides may name
 from toolkit.units import load_units
 
@@ -27,7 +28,7 @@ MODEL_CANDIDATES = CANDIDATES
 SELECTION_MODES = ("ensemble", "best")
 CATEGORY_KEYS = ("on_track", "likely", "at_risk")
 EUROSTAT_CLASSES = 3  # substantial, moderate, insufficient progress (below the last: moving away)
-YEAR_MIN, YEAR_MAX = 1949, 2100  # plausible calendar years for as_of and attain_horizon
+YEAR_MIN, YEAR_MAX = FIRST_YEAR, LAST_YEAR  # plausible calendar years for as_of and attain_horizon
 MIN_SERIES_POINTS = 2  # no trend can be fitted to fewer points
 
 
