@@ -19,6 +19,7 @@ import pandas as pd
 
 from toolkit import rates
 from toolkit.catalog import load_indicators, load_targets, resolve_target_value, target_met
+from toolkit.categories import CATEGORIES
 from toolkit.data import load_observations
 from toolkit.demo import SYNTHETIC_PREFIX
 from toolkit.errors import ToolkitError
@@ -41,8 +42,6 @@ RESULT_COLUMNS = [
 EXTRA_COLUMNS = ["area", "direction", "unit", "transform", "n_censored", "latest_qualifier", "target_kind", "base_year",
                  "base_value"]
 
-CATEGORIES = ["achieved", "not_achieved", "on_track", "likely", "at_risk", "off_track", "insufficient_data",
-              "no_target"]
 POINT_QUALIFIERS = {"=", ""}
 GOOD_IF_LOW = {"<", "<="}
 

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from toolkit.assess import CATEGORIES, POINT_QUALIFIERS
+from toolkit.assess import POINT_QUALIFIERS
+from toolkit.categories import CATEGORIES
 from toolkit.errors import BatchError, Problem
 
 __all__ = ["RunData", "load_run", "category_matrix", "counts_by_area", "regional_summary", "region_counts",

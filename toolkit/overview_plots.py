@@ -21,7 +21,7 @@ from matplotlib.patches import Patch
 
 from toolkit.overview import REGION_ORDER, TARGET_CATEGORIES
 from toolkit.catalog import unit_label
-from toolkit.tables import CATEGORY_COLOURS
+from toolkit.categories import CATEGORY_COLOURS
 
 __all__ = ["category_heatmap", "area_bars", "regional_heatmap", "gap_figure", "urban_rural_figure", "short_name",
            "show", "show_heatmap", "show_areas", "show_regions", "show_gaps", "show_urban_rural", "LEGEND_GROUPS"]

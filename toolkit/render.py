@@ -19,15 +19,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from toolkit import demo, io
+from toolkit.categories import CATEGORIES, CATEGORY_COLOURS, text_colour
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-#: The results contract's categories, in display order (= toolkit.assess.CATEGORIES, which a test checks;
-#: not imported, so rendering does not load the models).
-CATEGORIES = ("achieved", "not_achieved", "on_track", "likely", "at_risk", "off_track", "insufficient_data",
-              "no_target")
 SYNTHETIC_BANNER = f"{demo.SYNTHETIC_BANNER} / {demo.SYNTHETIC_BANNER_ZH}"
 EXTRA_TITLES = {"overview": "Overview across units", "method_evaluation": "Method evaluation"}
 #: Cell tags honoured when rendering (the Jupyter Book / nbconvert convention).
@@ -260,6 +257,7 @@ def index_context(out_dir: str | Path, run_info: Mapping[str, Any]) -> dict[str,
         "any_synthetic": any(r["synthetic"] for r in rows),
         "banner": SYNTHETIC_BANNER,
         "categories": CATEGORIES,
+        "category_colours": {c: (CATEGORY_COLOURS[c], text_colour(c)) for c in CATEGORIES},
         "has_xlsx": (out_dir / "results.xlsx").exists(),
     }
 

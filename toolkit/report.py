@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit import io
-from toolkit.assess import CATEGORIES, Assessment, AssessSettings, assess_unit, results_frame
+from toolkit.assess import Assessment, AssessSettings, assess_unit, results_frame
 from toolkit.catalog import load_indicators, load_targets
+from toolkit.categories import CATEGORIES
 from toolkit.data import load_observations
 from toolkit.demo import is_synthetic
 from toolkit.errors import ToolkitError

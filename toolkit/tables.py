@@ -13,14 +13,11 @@ import pandas as pd
 from IPython.display import HTML
 
 from toolkit.catalog import unit_label
+from toolkit.categories import CATEGORY_COLOURS, text_colour
 from toolkit.demo import SYNTHETIC_BANNER
 from toolkit.flags import FLAG_TEXT
 from toolkit.report import ReportContext, attain_text, display_path, fmt, latest_text
 
-CATEGORY_COLOURS = {
-    "achieved": "#1a9850", "on_track": "#66bd63", "likely": "#d9ef8b", "at_risk": "#fdae61",
-    "off_track": "#d73027", "not_achieved": "#d73027", "insufficient_data": "#bdbdbd", "no_target": "#f0f0f0",
-}
 CATEGORY_TEXT = {
     "achieved": "target met in the target year (observed)",
     "not_achieved": "target missed in the target year (observed)",
@@ -48,8 +45,7 @@ def _html(body: str) -> HTML:
 
 def _category_badge(category: str) -> str:
     colour = CATEGORY_COLOURS.get(category, "#fff")
-    text_colour = "#fff" if category in ("achieved", "off_track", "not_achieved") else "#000"
-    return (f'<span class="tk-cat" style="background:{colour};color:{text_colour}">'
+    return (f'<span class="tk-cat" style="background:{colour};color:{text_colour(category)}">'
             f"{escape(category.replace('_', ' '))}</span>")
 
 
