@@ -1,7 +1,7 @@
 """How far the batch is from its floor: kernel start-up plus library imports, through the same pool.
 
 Kernel start-up and imports dominate a notebook's cost, so the batch is judged against a floor: the same
-number of notebooks, the same workers and the same pipeline (``toolkit.batch.run_batch``: validation, the
+number of notebooks, the same workers and the same pipeline (``toolkit.batch.run.run_batch``: validation, the
 process pool, papermill, HTML rendering, index), with notebooks that only import the libraries the report
 imports. Goal: full batch <= 1.3 x floor. A third run with empty notebooks estimates kernel start-up, so:
 
@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from toolkit.batch import TEMPLATE, run_batch
+from toolkit.batch.run import TEMPLATE, run_batch
 
 LIBRARIES = ("pandas", "numpy", "statsmodels.api", "matplotlib.pyplot", "seaborn", "toolkit")
 GOAL = 1.3

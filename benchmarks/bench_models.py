@@ -22,8 +22,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from toolkit.models import fit_trend  # noqa: E402
-from toolkit.simulate import PROCESSES, simulate  # noqa: E402
+from toolkit.engine.models import fit_trend  # noqa: E402
+from toolkit.evaluation.simulate import PROCESSES, simulate  # noqa: E402
 
 
 def make_series(n_series: int, seed: int):

@@ -1,6 +1,6 @@
 """Calibration study: do the trend models' intervals and probabilities mean what they say?
 
-Simulates series of 8-15 points (30% with gaps) from known processes (toolkit.simulate), fits them with
+Simulates series of 8-15 points (30% with gaps) from known processes (toolkit.evaluation.simulate), fits them with
 the production settings, and scores the forecasts of the next 5 years against the true values:
 
 * coverage of the central 80% and 95% intervals, per process x model (``ensemble`` and each candidate),
@@ -27,8 +27,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from toolkit.models import TrendSettings  # noqa: E402
-from toolkit.simulate import PROCESSES, calibration_records  # noqa: E402
+from toolkit.engine.models import TrendSettings  # noqa: E402
+from toolkit.evaluation.simulate import PROCESSES, calibration_records  # noqa: E402
 
 #: The processes the brief's calibration goal refers to ("broken" is an extra stress test).
 CORE = ("linear", "rw_drift", "trend_ar1", "damped", "logistic")
@@ -75,7 +75,7 @@ def discrimination_bound(lengths=(8, 10, 12, 15), n_series: int = 2000, seed: in
     scale, which neither model's forecast depends on) is the most powerful invariant test; its best
     balanced accuracy bounds how often a weighting rule can give the right model the weight.
     """
-    from toolkit.simulate import simulate
+    from toolkit.evaluation.simulate import simulate
 
     rows = []
     for n in lengths:

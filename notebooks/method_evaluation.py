@@ -17,8 +17,8 @@
 # Runs the hindcasts on the real national series live (about a second) and shows the evidence. No
 # parameters are needed; `output_dir` exists only so every notebook of the batch has the same shape
 # (when set, the summary tables are also written there as CSV). The same tables come from
-# `python benchmarks/hindcast.py`. All logic lives in `toolkit.hindcast`, `toolkit.hindcast_report` and
-# `toolkit.hindcast_plots`.
+# `python benchmarks/hindcast.py`. All logic lives in `toolkit.evaluation.hindcast`, `toolkit.reports.method_evaluation.fragments` and
+# `toolkit.reports.method_evaluation.figures`.
 
 # %% tags=["parameters"]
 output_dir = ""
@@ -52,7 +52,9 @@ output_dir = ""
 # Generated from the tables below, so they always match them.
 
 # %%
-from toolkit import hindcast, hindcast_plots, hindcast_report
+from toolkit.evaluation import hindcast
+from toolkit.reports.method_evaluation import figures as hindcast_plots
+from toolkit.reports.method_evaluation import fragments as hindcast_report
 
 errors, calls = hindcast.run_hindcast(*hindcast.load_national())
 tables = hindcast_report.display_tables(errors, calls, output_dir=output_dir)

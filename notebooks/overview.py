@@ -17,13 +17,14 @@
 # Reads a finished batch run (`results.csv` and `units/<unit>/summary.json`) and compares all units.
 # Set `run_dir` in the parameters cell to the batch's output folder (absolute path); `""` means
 # `outputs/`, where `make run` writes. The batch (`python -m toolkit run`) runs this notebook after the
-# units with Papermill. All logic lives in `toolkit.overview` and `toolkit.overview_plots`.
+# units with Papermill. All logic lives in `toolkit.reports.overview.compute` and `toolkit.reports.overview.figures`.
 
 # %% tags=["parameters"]
 run_dir = ""
 
 # %%
-from toolkit import overview, overview_plots
+from toolkit.reports.overview import compute as overview
+from toolkit.reports.overview import figures as overview_plots
 
 run = overview.load_run(run_dir)
 overview.title(run)

@@ -28,7 +28,9 @@ as_of_override = 0
 targets_override = ""
 
 # %%
-from toolkit import plots, report, tables
+from toolkit.reports.unit_report import figures as plots
+from toolkit.reports.unit_report import context as report
+from toolkit.reports.unit_report import fragments as tables
 
 report.use_short_errors()
 context = report.prepare(

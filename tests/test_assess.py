@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolkit.assess import RESULT_COLUMNS, AssessSettings, assess_series, assess_unit, results_frame
-from toolkit.catalog import load_indicators, load_targets
+from toolkit.engine.assess import RESULT_COLUMNS, AssessSettings, assess_series, assess_unit, results_frame
+from toolkit.inputs.catalog import load_indicators, load_targets
 from toolkit.cli import main
-from toolkit.paths import PROJECT_ROOT
+from toolkit.core.paths import PROJECT_ROOT
 
 INDICATORS = load_indicators()
 

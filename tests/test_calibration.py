@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.models import TrendSettings
-from toolkit.simulate import calibration_records
+from toolkit.engine.models import TrendSettings
+from toolkit.evaluation.simulate import calibration_records
 
 N_SERIES = 200
 CORE = ("linear", "rw_drift", "trend_ar1", "damped", "logistic")

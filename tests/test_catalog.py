@@ -1,4 +1,4 @@
-"""toolkit.catalog: indicators, target sets, relative targets, comparisons, and the shared table checks."""
+"""toolkit.inputs.catalog: indicators, target sets, relative targets, comparisons, and the shared table checks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from toolkit.catalog import (
+from toolkit.inputs.catalog import (
     TARGET_COLUMNS,
     available_target_sets,
     bounds_text,
@@ -19,9 +19,9 @@ from toolkit.catalog import (
     resolve_target_value,
     target_met,
 )
-from toolkit.errors import DataValidationError, TargetError, UnknownIndicatorError
-from toolkit.paths import TARGETS_DIR
-from toolkit.tabular import canonical_unit, did_you_mean
+from toolkit.core.errors import DataValidationError, TargetError, UnknownIndicatorError
+from toolkit.core.paths import TARGETS_DIR
+from toolkit.inputs.schema import canonical_unit, did_you_mean
 
 TARGETS_HEADER = ",".join(TARGET_COLUMNS)
 

@@ -1,4 +1,4 @@
-"""toolkit.data: observation files (CSV in UTF-8/GBK, XLSX) checked against the data contract.
+"""toolkit.inputs.observations: observation files (CSV in UTF-8/GBK, XLSX) checked against the data contract.
 
 Every user error is a DataValidationError naming the file, the line (header = line 1) or Sheet!cell, the
 column, what is wrong and how to fix it; all problems of a file are reported at once.
@@ -15,11 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit import catalog, data, units
+from toolkit.inputs import catalog
+from toolkit.inputs import observations as data
+from toolkit.inputs import units
 from toolkit.cli import main
-from toolkit.data import OBS_COLUMNS, load_observations, validate_files
-from toolkit.errors import MAX_PROBLEMS, DataValidationError, ToolkitError
-from toolkit.paths import INDICATORS_CSV, OBSERVATIONS_DIR, UNITS_CSV
+from toolkit.inputs.observations import OBS_COLUMNS, load_observations, validate_files
+from toolkit.core.errors import MAX_PROBLEMS, DataValidationError, ToolkitError
+from toolkit.core.paths import INDICATORS_CSV, OBSERVATIONS_DIR, UNITS_CSV
 
 OBS_HEADER = ",".join(OBS_COLUMNS)
 NATIONAL = OBSERVATIONS_DIR / "national.csv"

@@ -1,4 +1,4 @@
-"""toolkit.demo: the synthetic panel is deterministic, committed up to date, plausible and has its hard cases.
+"""toolkit.demo.panel: the synthetic panel is deterministic, committed up to date, plausible and has its hard cases.
 
 Files are written to tmp dirs only: the committed data/demo/provinces.csv is never touched by tests.
 """
@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit import demo
-from toolkit.paths import DEMO_DIR, INDICATORS_CSV, OBSERVATIONS_DIR, TARGETS_DIR, UNITS_CSV
+from toolkit.demo import panel as demo
+from toolkit.core.paths import DEMO_DIR, INDICATORS_CSV, OBSERVATIONS_DIR, TARGETS_DIR, UNITS_CSV
 
 OTHER_SEED = 7
 PROVINCES = list(pd.read_csv(UNITS_CSV, dtype=str).query("level == 'province'")["unit_id"])
@@ -63,7 +63,7 @@ def test_committed_file_is_up_to_date(written):
     committed = DEMO_DIR / "provinces.csv"
     assert committed.is_file(), "data/demo/provinces.csv is missing: run `make demo-data`"
     assert committed.read_bytes() == written, (
-        "data/demo/provinces.csv is stale (toolkit.demo changed since it was generated): run `make demo-data` "
+        "data/demo/provinces.csv is stale (toolkit.demo.panel changed since it was generated): run `make demo-data` "
         "and commit the result")
 
 
@@ -169,7 +169,7 @@ def test_vaccination_is_mostly_published_as_bounds(panel):
 
 
 def test_loads_with_the_observation_loader(tmp_path, written):
-    data = pytest.importorskip("toolkit.data")
+    data = pytest.importorskip("toolkit.inputs.observations")
     path = tmp_path / "provinces.csv"
     path.write_bytes(written)
     obs = data.load_observations([path])

@@ -26,8 +26,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from toolkit import golden
-from toolkit.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+from toolkit.batch import golden
+from toolkit.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 
 GOLDEN_DIR = golden.GOLDEN_DIR
 SANITIZE_CFG = PROJECT_ROOT / "tests" / "nbval_sanitize.cfg"
@@ -145,7 +145,7 @@ def test_golden_key_results_are_current(path, tmp_path):
     Fails after a change to the engine, the data or the params that moves a number of the report: if the
     change is intended, regenerate; if not, it is a regression.
     """
-    from toolkit import report
+    from toolkit.reports.unit_report import context as report
 
     stored = stdout_of(key_results_cell(read(path))).rstrip("\n")
     context = report.prepare(unit_of(path), output_dir=str(tmp_path))
@@ -283,7 +283,7 @@ def key_lines(nb) -> dict[str, str]:
 
 
 def indicator_ids_by_name() -> dict[str, str]:
-    from toolkit.catalog import load_indicators
+    from toolkit.inputs.catalog import load_indicators
 
     indicators = load_indicators()
     return {f"{row['name_en']} ({row['name_zh']})": str(i) for i, row in indicators.iterrows()}
@@ -384,7 +384,7 @@ def test_nbval_fails_when_an_input_changes(tmp_path):
     have their stored HTML and stderr outputs perturbed (proving tests/golden/conftest.py keeps those out of
     the comparison); they differ only in ``data_override``, which points the mutant at the changed file.
     """
-    from toolkit.params import load_unit_params
+    from toolkit.inputs.params import load_unit_params
 
     source = golden.golden_path("national")
     nb = read(source)

@@ -8,10 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.assess import AssessSettings
-from toolkit.hindcast import (CALL_METHODS, call_accuracy, coverage_by_model, error_by_model_horizon, mape_table,
-                              run_hindcast)
-from toolkit.hindcast_report import calls_table, key_numbers
+from toolkit.engine.assess import AssessSettings
+from toolkit.evaluation.hindcast import (
+    CALL_METHODS,
+    call_accuracy,
+    coverage_by_model,
+    error_by_model_horizon,
+    mape_table,
+    run_hindcast,
+)
+from toolkit.reports.method_evaluation.fragments import calls_table, key_numbers
 
 YEARS = np.arange(2010, 2021)
 SETTINGS = AssessSettings()

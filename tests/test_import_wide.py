@@ -1,4 +1,4 @@
-"""toolkit.wide / ``import-wide``: yearbook tables (provinces x years) -> long observations, round trips."""
+"""toolkit.inputs.wide / ``import-wide``: yearbook tables (provinces x years) -> long observations, round trips."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from toolkit.cli import main
-from toolkit.data import OBS_COLUMNS, import_wide, load_observations
-from toolkit.errors import DataValidationError, UnknownIndicatorError
-from toolkit.wide import IMPORT_NOTE, parse_cell
+from toolkit.inputs.observations import OBS_COLUMNS, import_wide, load_observations
+from toolkit.core.errors import DataValidationError, UnknownIndicatorError
+from toolkit.inputs.wide import IMPORT_NOTE, parse_cell
 
 TABLE = [
     ["表 4-1 各地区婴儿死亡率"],

@@ -1,4 +1,4 @@
-"""toolkit.models / toolkit.predictive / toolkit.selection: exact formulas, statsmodels cross-checks, properties.
+"""toolkit.engine.models / toolkit.engine.predictive / toolkit.engine.selection: exact formulas, statsmodels cross-checks, properties.
 
 statsmodels is the reference implementation here; the package itself uses closed-form numpy.
 """
@@ -17,12 +17,12 @@ from numpy.testing import assert_allclose
 from scipy import stats
 from scipy.special import stdtr
 
-from toolkit import rates
-from toolkit.errors import ToolkitError
-from toolkit.models import DampedTrend, DriftModel, InsufficientDataError, TrendSettings, fit_trend
-from toolkit.predictive import SCALE_FLOOR, Predictive, _TMix
-from toolkit.selection import DEFAULT_WEIGHTS, stacking_weights
-from toolkit.simulate import simulate
+from toolkit.engine import rates
+from toolkit.core.errors import ToolkitError
+from toolkit.engine.models import DampedTrend, DriftModel, InsufficientDataError, TrendSettings, fit_trend
+from toolkit.engine.predictive import SCALE_FLOOR, Predictive, _TMix
+from toolkit.engine.selection import DEFAULT_WEIGHTS, stacking_weights
+from toolkit.evaluation.simulate import simulate
 
 IRREGULAR = np.array([2000, 2006, 2008, 2010, 2011, 2012, 2013, 2014, 2015, 2016, 2017])
 FUTURE = np.arange(2018, 2031)

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit import overview
-from toolkit.errors import BatchError
+from toolkit.reports.overview import compute as overview
+from toolkit.core.errors import BatchError
 
 UNITS = pd.DataFrame({
     "level": ["country", "province", "province", "province", "province"],

@@ -1,4 +1,4 @@
-"""toolkit.params: the shipped params files load, and every user mistake is a ParamsError that says where."""
+"""toolkit.inputs.params: the shipped params files load, and every user mistake is a ParamsError that says where."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from toolkit import params as P
-from toolkit.errors import ParamsError
-from toolkit.paths import DEMO_DIR, PARAMS_DIR, PROJECT_ROOT, UNITS_CSV
+from toolkit.inputs import params as P
+from toolkit.core.errors import ParamsError
+from toolkit.core.paths import DEMO_DIR, PARAMS_DIR, PROJECT_ROOT, UNITS_CSV
 
 UNIT_IDS = list(pd.read_csv(UNITS_CSV, dtype=str)["unit_id"])
 

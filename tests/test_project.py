@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from toolkit.paths import PROJECT_ROOT
+from toolkit.core.paths import PROJECT_ROOT
 
 
 def _name(requirement: str) -> str:

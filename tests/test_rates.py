@@ -1,4 +1,4 @@
-"""toolkit.rates against the anchors' published (or derived) figures and hand-computed cases.
+"""toolkit.engine.rates against the anchors' published (or derived) figures and hand-computed cases.
 
 Figures and their sources: /work/shared/reference/progress-methods.md (sections 1, 2, 4).
 Published percentages are rounded, so they are checked to +-0.05 percentage points (``PP``).
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from toolkit import rates
+from toolkit.engine import rates
 
 PP = 0.0005  # 0.05 percentage points, as a fraction
 

@@ -14,11 +14,18 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from toolkit import manifest as manifest_module
-from toolkit.manifest import display_path, sha256_file, write_manifest
-from toolkit.paths import PROJECT_ROOT, UNITS_CSV
-from toolkit.render import (CATEGORIES, SYNTHETIC_BANNER, combine_results, error_notebook, render_html,
-                            write_index, write_results)
+from toolkit.batch import manifest as manifest_module
+from toolkit.batch.manifest import display_path, sha256_file, write_manifest
+from toolkit.core.paths import PROJECT_ROOT, UNITS_CSV
+from toolkit.batch.pages import (
+    CATEGORIES,
+    SYNTHETIC_BANNER,
+    combine_results,
+    error_notebook,
+    render_html,
+    write_index,
+    write_results,
+)
 
 EVIL = "<script>alert(1)</script>"
 # a 1x1 PNG
@@ -177,7 +184,7 @@ def test_git_info_without_a_repository_is_null(tmp_path):
 
 
 def test_index_colours_each_category_as_the_reports_do(tmp_path):
-    from toolkit.categories import CATEGORY_COLOURS
+    from toolkit.contracts.results import CATEGORY_COLOURS
 
     assert set(CATEGORY_COLOURS) == set(CATEGORIES)  # every category has a colour
     page = write_index(tmp_path, run_info(unit("national"))).read_text(encoding="utf-8")
@@ -186,7 +193,7 @@ def test_index_colours_each_category_as_the_reports_do(tmp_path):
 
 
 def test_categories_and_banner_match_the_assessment_and_demo_modules():
-    from toolkit.assess import CATEGORIES as ASSESS_CATEGORIES
+    from toolkit.engine.assess import CATEGORIES as ASSESS_CATEGORIES
 
     assert tuple(ASSESS_CATEGORIES) == CATEGORIES
     assert SYNTHETIC_BANNER == "Synthetic demonstration data — not official statistics / 合成演示数据，非官方统计"

@@ -1,4 +1,4 @@
-"""toolkit.transforms: round trips, monotonicity, edge values, probability invariance."""
+"""toolkit.engine.transforms: round trips, monotonicity, edge values, probability invariance."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from toolkit.transforms import LOG_FLOOR, LOGIT_EPS, SATURATING_CAP, TRANSFORMS, get_transform
+from toolkit.engine.transforms import LOG_FLOOR, LOGIT_EPS, SATURATING_CAP, TRANSFORMS, get_transform
 
 INSIDE = {  # values strictly inside each transform's clipping range
     "log": np.array([1e-3, 0.02, 1.0, 5.4, 32.2, 1e5]),

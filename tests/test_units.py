@@ -1,4 +1,4 @@
-"""toolkit.units: the unit table and the name/code lookup (Chinese, English, pinyin, GB/T 2260, ISO)."""
+"""toolkit.inputs.units: the unit table and the name/code lookup (Chinese, English, pinyin, GB/T 2260, ISO)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from toolkit.errors import DataValidationError, UnknownUnitError
-from toolkit.units import UNIT_COLUMNS, check_unit_id, load_units, resolve_unit, unit_resolver
+from toolkit.core.errors import DataValidationError, UnknownUnitError
+from toolkit.inputs.units import UNIT_COLUMNS, check_unit_id, load_units, resolve_unit, unit_resolver
 
 UNITS_HEADER = ",".join(UNIT_COLUMNS)
 

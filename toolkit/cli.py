@@ -10,17 +10,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from toolkit.errors import ToolkitError
+from toolkit.core.errors import ToolkitError
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from toolkit.data import validate_files
+    from toolkit.inputs.observations import validate_files
 
     return validate_files(args.files)
 
 
 def _cmd_import_wide(args: argparse.Namespace) -> int:
-    from toolkit.data import import_wide
+    from toolkit.inputs.observations import import_wide
 
     frame = import_wide(args.file, indicator_id=args.indicator, sheet=args.sheet, out=args.out, year=None)
     print(f"wrote {len(frame)} observation(s) of {args.indicator} for {frame['unit_id'].nunique()} unit(s) to {args.out}")
@@ -28,14 +28,14 @@ def _cmd_import_wide(args: argparse.Namespace) -> int:
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
-    from toolkit.assess import assess_to_file
+    from toolkit.engine.assess import assess_to_file
 
     assess_to_file(data=args.data, targets=args.targets, as_of=args.as_of, units=args.units, out=args.out)
     return 0
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
-    from toolkit.demo import write_demo_data
+    from toolkit.demo.panel import write_demo_data
 
     path = write_demo_data(seed=args.seed)
     print(f"wrote {path}")
@@ -43,7 +43,7 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from toolkit.batch import run_batch
+    from toolkit.batch.run import run_batch
 
     return run_batch(
         units=args.units, workers=args.workers, data=args.data, as_of=args.as_of, targets=args.targets, out=args.out,
@@ -52,7 +52,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_golden(args: argparse.Namespace) -> int:
-    from toolkit.golden import write_golden
+    from toolkit.batch.golden import write_golden
 
     for path in write_golden(units=args.units):
         print(f"wrote {path}")

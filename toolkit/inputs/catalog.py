@@ -1,0 +1,248 @@
+"""Indicators and target sets: loading, validation, resolving relative targets for a unit, comparisons.
+
+``data/indicators.csv`` is the catalog every other table is checked against (ids, direction, hard bounds,
+model scale); ``data/targets/<set>.csv`` holds one target set. Both are read and checked with the shared
+machinery of :mod:`toolkit.inputs.schema`, so a broken file reports every problem with its line, column and fix.
+
+Reference tables are cached (keyed on path, size and modification time) because notebooks load them often.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Mapping
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from toolkit.core.errors import DataValidationError, Problem, TargetError, UnknownIndicatorError
+from toolkit.core.paths import INDICATORS_CSV, TARGETS_DIR
+from toolkit.inputs.schema import (
+    choice,
+    file_key,
+    read_reference_table,
+    slug,
+    suggestion,
+    text_column,
+    top_to_bottom,
+    year_column,
+)
+
+COMPARATORS = ("<", "<=", ">", ">=")
+TARGET_KINDS = ("absolute", "relative_change")
+DIRECTIONS = ("decrease", "increase")
+TRANSFORMS = ("log", "logit", "identity")
+
+
+# ------------------------------------------------------------------------------------------------- indicators
+
+INDICATOR_SCHEMA = pa.DataFrameSchema({
+    "indicator_id": text_column(slug("indicator id"), unique=True),
+    "area": text_column(),
+    "name_en": text_column(),
+    "name_zh": text_column(),
+    "unit": text_column(),
+    "direction": text_column(choice(DIRECTIONS)),
+    "lower_bound": pa.Column("float64", nullable=True, coerce=True),
+    "upper_bound": pa.Column("float64", nullable=True, coerce=True),
+    "transform": text_column(choice(TRANSFORMS)),
+})
+
+INDICATOR_COLUMNS = list(INDICATOR_SCHEMA.columns)
+
+
+@lru_cache(maxsize=8)
+def _indicators(key: tuple[str, int, int]) -> pd.DataFrame:
+    path = Path(key[0])
+    frame, locate, problems = read_reference_table(path, INDICATOR_SCHEMA, what="indicator table")
+    crossed = frame["lower_bound"] >= frame["upper_bound"]  # False where a bound is missing
+    for idx in frame.index[crossed]:
+        problems.append(Problem("lower_bound is not below upper_bound", row=locate(idx, "lower_bound")[0],
+                                column="lower_bound", fix="swap or correct the bounds"))
+    if problems:
+        raise DataValidationError("is not a valid indicator table", path=path, problems=top_to_bottom(problems))
+    return frame.set_index("indicator_id")
+
+
+def load_indicators(path: str | Path = INDICATORS_CSV) -> pd.DataFrame:
+    """The indicator catalog indexed by ``indicator_id`` (bounds as floats, NaN = no bound). Cached; a copy."""
+    return _indicators(file_key(path)).copy()
+
+
+def default_indicators(indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``indicators`` or the cached default catalog (not a copy: read it, do not modify it)."""
+    return _indicators(file_key(INDICATORS_CSV)) if indicators is None else indicators
+
+
+def resolve_indicator(indicator_id: str, indicators: pd.DataFrame | None = None) -> str:
+    """The catalog id for ``indicator_id`` (case and surrounding spaces ignored), else UnknownIndicatorError."""
+    table = default_indicators(indicators)
+    key = str(indicator_id).strip().lower()
+    if key in table.index:
+        return key
+    raise UnknownIndicatorError(f"unknown indicator '{indicator_id}'", problems=[Problem(
+        f"'{indicator_id}' is not in data/indicators.csv{suggestion(key, table.index)}",
+        fix="use an indicator_id from data/indicators.csv")])
+
+
+def out_of_bounds(indicator_ids: pd.Series, values: pd.Series, indicators: pd.DataFrame | None = None) -> pd.Series:
+    """True where a value breaks its indicator's hard bounds (inclusive). The one bounds check of the toolkit."""
+    table = default_indicators(indicators)
+    lo = indicator_ids.map(table["lower_bound"]).astype(float)
+    hi = indicator_ids.map(table["upper_bound"]).astype(float)
+    return (lo.notna() & (values < lo)) | (hi.notna() & (values > hi))
+
+
+def bounds_text(indicator_id: str, indicators: pd.DataFrame | None = None) -> str:
+    """'between 0 and 100 percent' / 'at least 0 per_100k': the valid range of an indicator, for messages."""
+    row = default_indicators(indicators).loc[indicator_id]
+    lo, hi, unit = row["lower_bound"], row["upper_bound"], row["unit"]
+    if pd.notna(lo) and pd.notna(hi):
+        return f"between {lo:g} and {hi:g} {unit}"
+    return f"at least {lo:g} {unit}" if pd.notna(lo) else (f"at most {hi:g} {unit}" if pd.notna(hi) else "any number")
+
+
+# ---------------------------------------------------------------------------------------------------- targets
+
+TARGET_SCHEMA = pa.DataFrameSchema({
+    "indicator_id": text_column(),
+    "comparator": text_column(choice(COMPARATORS)),
+    "target_value": pa.Column("float64", coerce=True, checks=pa.Check(np.isfinite, element_wise=False,
+                                                                      error="write a finite number")),
+    "target_kind": text_column(choice(TARGET_KINDS)),
+    "base_year": year_column(nullable=True),
+    "target_year": year_column(),
+    "text_en": text_column(nullable=True),
+    "text_zh": text_column(nullable=True),
+    "source": text_column(),
+})
+TARGET_COLUMNS = list(TARGET_SCHEMA.columns)
+
+
+def available_target_sets() -> list[str]:
+    """Names of the target sets shipped in data/targets/ (file stems)."""
+    return sorted(p.stem for p in TARGETS_DIR.glob("*.csv"))
+
+
+def _target_set_path(set_or_path: str | Path) -> Path:
+    text = str(set_or_path)
+    if isinstance(set_or_path, Path) or any(s in text for s in ("/", "\\")) or text.lower().endswith(".csv"):
+        p = Path(set_or_path)
+        if not p.is_file():
+            raise TargetError("target file not found", path=p, problems=[Problem(
+                "no such file",
+                fix="give an existing CSV path, or one of the sets: " + ", ".join(available_target_sets()))])
+        return p
+    p = TARGETS_DIR / f"{text}.csv"
+    if not p.is_file():
+        sets = available_target_sets()
+        raise TargetError(f"unknown target set '{text}'", problems=[Problem(
+            f"there is no data/targets/{text}.csv{suggestion(text, sets)}",
+            fix="use one of: " + ", ".join(sets) + " (or give the path of a CSV file in the same format)")])
+    return p
+
+
+@lru_cache(maxsize=16)
+def _targets(key: tuple[str, int, int], indicators_key: tuple[str, int, int]) -> pd.DataFrame:
+    path = Path(key[0])
+    indicators = _indicators(indicators_key)
+    frame, locate, problems = read_reference_table(path, TARGET_SCHEMA, what="target set")
+    ids = {}
+    for raw in frame["indicator_id"].unique():
+        try:
+            ids[raw] = resolve_indicator(raw, indicators)
+        except UnknownIndicatorError as exc:
+            for idx in frame.index[frame["indicator_id"] == raw]:
+                problems.append(replace(exc.problems[0], row=locate(idx, "indicator_id")[0], column="indicator_id"))
+    frame = frame.assign(indicator_id=frame["indicator_id"].map(ids).fillna(frame["indicator_id"]))
+    known = frame["indicator_id"].isin(indicators.index)
+    ids = frame["indicator_id"]
+    absolute = known & (frame["target_kind"] == "absolute")
+    rel = frame["target_kind"] == "relative_change"
+    checks = [
+        (absolute & out_of_bounds(ids.where(absolute, ""), frame["target_value"], indicators), "target_value",
+         lambda r: f"target {r.target_value:g} is outside the indicator's bounds",
+         lambda r: f"{r.indicator_id} must be {bounds_text(r.indicator_id, indicators)}"),
+        (rel & frame["base_year"].isna(), "base_year", lambda r: "a relative_change target needs a base_year",
+         lambda r: "give the year the change is measured from, e.g. 2010"),
+        (rel & (frame["base_year"] >= frame["target_year"]).fillna(False), "base_year",
+         lambda r: "base_year is not before target_year", lambda r: "check both years"),
+        (rel & (frame["target_value"] <= -1), "target_value",
+         lambda r: f"relative change {r.target_value:g} would reach zero or below",
+         lambda r: "a relative change is a fraction above -1, e.g. -0.166667 for 'down by one sixth'"),
+        (frame.duplicated(["indicator_id", "target_year"], keep=False), "indicator_id",
+         lambda r: f"more than one target for {r.indicator_id} in {r.target_year}", lambda r: "keep one"),
+    ]
+    for mask, column, message, fix in checks:
+        for r in frame[mask.astype(bool)].itertuples():
+            problems.append(Problem(message(r), fix=fix(r), row=locate(r.Index, column)[0], column=column))
+    if problems:
+        raise DataValidationError("is not a valid target set", path=path, problems=top_to_bottom(problems))
+    return frame.reset_index(drop=True).assign(target_set=path.stem)
+
+
+def load_targets(set_or_path: str | Path) -> pd.DataFrame:
+    """A target set by name (``outline-2011-2020``, a file in data/targets/) or by CSV path; adds ``target_set``.
+
+    Unknown set names raise :class:`TargetError` listing the available sets; a malformed file raises
+    :class:`DataValidationError` with every problem. Cached; the result is a copy.
+    """
+    return _targets(file_key(_target_set_path(set_or_path)), file_key(INDICATORS_CSV)).copy()
+
+
+def resolve_target_value(target_row: Mapping | pd.Series, base_value: float | None) -> float | None:
+    """The absolute value a unit must reach.
+
+    ``absolute`` targets are returned as they are. A ``relative_change`` target is relative to the unit's own
+    value in ``base_year``: ``(1 + target_value) * base_value``, so -0.166667 means "down by one sixth".
+    Returns None when ``base_value`` is None (or NaN): the assessment engine then estimates the base-year value
+    from the fitted trend and flags it; that is its job, not the catalog's.
+    """
+    kind, value = target_row["target_kind"], float(target_row["target_value"])
+    if kind == "absolute":
+        return value
+    if kind != "relative_change":
+        raise TargetError(f"unknown target_kind '{kind}'", problems=[Problem(
+            "cannot resolve this target", fix="use one of: " + ", ".join(TARGET_KINDS))])
+    if base_value is None or (isinstance(base_value, float) and math.isnan(base_value)):
+        return None
+    return (1.0 + value) * float(base_value)
+
+
+_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def target_met(value: float, comparator: str, target: float) -> bool:
+    """Whether ``value`` satisfies ``comparator target`` (False when either number is missing)."""
+    if comparator not in _OPS:
+        raise TargetError(f"unknown comparator '{comparator}'", problems=[Problem(
+            "cannot compare with it", fix="use one of: " + ", ".join(COMPARATORS))])
+    if value is None or target is None or math.isnan(float(value)) or math.isnan(float(target)):
+        return False
+    return bool(_OPS[comparator](float(value), float(target)))
+
+
+UNIT_LABELS = {
+    "per_mille": "per 1,000 live births",
+    "per_100k": "per 100,000",
+    "per_10k": "per 10,000 births",
+    "percent": "%",
+    "count": "number",
+    "persons": "persons",
+    "cases": "cases",
+    "10k_persons": "10,000 persons",
+    "10k_beds": "10,000 beds",
+    "10k_titles": "10,000 titles",
+    "10k_person_times": "10,000 person-times",
+    "males_per_100_females": "males per 100 females",
+}
+
+
+def unit_label(unit: str) -> str:
+    """Readable text for an indicator's unit id (axis labels, tables): 'per_mille' -> 'per 1,000 live births'."""
+    return UNIT_LABELS.get(unit, unit.replace("_", " "))

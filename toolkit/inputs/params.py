@@ -1,0 +1,277 @@
+"""Run parameters: ``params/defaults.yaml`` merged with ``params/<unit_id>.yaml``, validated on load.
+
+Why strict: a misspelt key would silently fall back to its default and change a published result
+(Papermill only warns on unknown parameters). So an unknown key, a wrong type or an impossible value is
+a :class:`~toolkit.core.errors.ParamsError` naming the file, the line, the key, the value and what was
+expected. All problems of a file are reported at once. The per-key and cross-key checks live in
+:mod:`toolkit.inputs.params_rules`; this module reads, merges and loads the files and writes the unit files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from toolkit.core.errors import ParamsError, Problem
+from toolkit.inputs.params_rules import (
+    CHECKS,
+    _Bad,
+    _check_values,
+    _closest,
+    _cross_problems,
+    _did_you_mean,
+    _key_problems,
+    _known_unit,
+    _resolve,
+    _show,
+    _target_path,
+    _units,
+)
+from toolkit.core.paths import PARAMS_DIR, PROJECT_ROOT
+
+DEFAULTS_FILE = PARAMS_DIR / "defaults.yaml"
+UNIT_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+SETTING_KEYS = tuple(CHECKS)
+UNIT_KEYS = ("unit_id",) + SETTING_KEYS
+_MERGED_MAPPINGS = ("categories", "transform_overrides")  # a unit file overrides these key by key
+
+
+# --------------------------------------------------------------------------- the result
+
+
+@dataclass(frozen=True)
+class UnitParams:
+    """The validated parameters of one unit: defaults merged with the unit's file."""
+
+    unit_id: str
+    params_file: Path
+    target_set: str
+    as_of: int
+    data: tuple[str, ...]
+    comparison_data: tuple[str, ...]
+    comparison_unit: str
+    min_points: int
+    categories: dict[str, float]
+    interval_levels: tuple[float, ...]
+    models: tuple[str, ...]
+    model_selection: str
+    recent_window: int
+    min_backtest_points: int
+    attain_horizon: int
+    transform_overrides: dict[str, str] = field(default_factory=dict)
+    saturating_cap: float = 110.0
+    eurostat_thresholds: tuple[float, ...] = (0.95, 0.6, 0.0)
+    notes: str = ""
+
+    @property
+    def data_paths(self) -> tuple[Path, ...]:
+        """Observation files as absolute paths (relative entries resolved against the project root)."""
+        return tuple(_resolve(p) for p in self.data)
+
+    @property
+    def comparison_paths(self) -> tuple[Path, ...]:
+        """Comparison files as absolute paths."""
+        return tuple(_resolve(p) for p in self.comparison_data)
+
+    @property
+    def target_path(self) -> Path:
+        """The target set's CSV file."""
+        return _target_path(self.target_set)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-friendly values (lists, str paths), e.g. for summary.json or a provenance table."""
+        out = asdict(self)
+        out["params_file"] = _show(self.params_file)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_defaults(path: str | Path = DEFAULTS_FILE) -> dict[str, Any]:
+    """Read and validate the defaults file; every setting key must be present, ``unit_id`` must not."""
+    path = Path(path)
+    raw, lines = _read_yaml(path)
+    problems = _key_problems(raw, lines, allowed=SETTING_KEYS)
+    problems += [Problem(f"missing key '{k}'", f"add `{k}:` (see the other keys' comments)")
+                 for k in SETTING_KEYS if k not in raw]
+    values, value_problems = _check_values(raw, lines)
+    problems += value_problems
+    if not problems:
+        problems = _cross_problems(values, lines)
+    _raise_if(problems, path)
+    return values
+
+
+def load_unit_params(unit: str | Path, *, defaults_path: str | Path = DEFAULTS_FILE) -> UnitParams:
+    """Parameters of one unit: ``'beijing'`` reads params/beijing.yaml; a path reads that file."""
+    path = _params_file(unit)
+    defaults = load_defaults(defaults_path)
+    raw, lines = _read_yaml(path)
+    problems = _key_problems(raw, lines, allowed=UNIT_KEYS)
+    unit_id = _unit_id_problems(raw, lines, path, problems)
+    overrides = {k: v for k, v in raw.items() if k in SETTING_KEYS}
+    for key in _MERGED_MAPPINGS:  # merge one level so a file can change a single category bound
+        if isinstance(overrides.get(key), Mapping) and overrides[key]:
+            overrides[key] = {**defaults[key], **overrides[key]}
+    values, value_problems = _check_values(overrides, lines)
+    merged = {**defaults, **values}
+    problems += value_problems + _cross_problems(merged, lines)
+    _raise_if(problems, path)
+    return UnitParams(unit_id=unit_id, params_file=path.resolve(), **merged)
+
+
+def available_units(params_dir: str | Path = PARAMS_DIR) -> list[str]:
+    """Unit ids that have a params file (every YAML in params/ except defaults)."""
+    return sorted(p.stem for p in Path(params_dir).glob("*.yaml") if p.stem != DEFAULTS_FILE.stem)
+
+
+def unit_params_text(unit_id: str, *, data: Iterable[str] | None = None, notes: str = "") -> str:
+    """The YAML of a unit file that overrides only ``data`` and ``notes`` (used to write params/*.yaml)."""
+    units = _units()
+    row = units.loc[_known_unit(unit_id)]
+    lines = [f"# {row['name_en']} / {row['name_zh']}: parameters that differ from params/defaults.yaml.",
+             f"unit_id: {unit_id}"]
+    if data is None:
+        lines.append("# data: the defaults' real national series (data/observations/national.csv).")
+    else:
+        lines += ["# Real provincial fragments (data/observations/provincial.csv) are too sparse to assess (a few",
+                  "# points for a few indicators), so provinces run on the seeded synthetic demonstration panel;",
+                  "# reports say so in a banner. Replace with real observation files when available.",
+                  "data: [" + ", ".join(data) + "]"]
+    lines.append(f"notes: {_yaml_str(notes)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_unit_params_files(out_dir: str | Path = PARAMS_DIR, *, overwrite: bool = False) -> list[Path]:
+    """Write params/<unit_id>.yaml for every unit of data/units.csv (provinces on the demo panel)."""
+    from toolkit.core import io
+    from toolkit.demo.panel import DEMO_FILE
+
+    out_dir, written = Path(out_dir), []
+    demo = _show(DEMO_FILE)
+    for unit_id, row in _units().iterrows():
+        target = out_dir / f"{unit_id}.yaml"
+        if target.exists() and not overwrite:
+            continue
+        if row["level"] == "country":
+            text = unit_params_text(unit_id, notes="Real national series (official figures, see data/README.md).")
+        else:
+            text = unit_params_text(unit_id, data=[demo], notes="Synthetic demonstration data, not official "
+                                                                  "statistics.")
+        written.append(io.write_text(target, text))
+    return written
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _params_file(unit: str | Path) -> Path:
+    """A unit id -> params/<id>.yaml; anything that looks like a path -> that file."""
+    text = str(unit)
+    looks_like_path = isinstance(unit, Path) or any(s in text for s in ("/", "\\")) or text.endswith(YAML_SUFFIXES)
+    if looks_like_path:
+        path = Path(unit).expanduser()
+        if not path.is_absolute() and not path.exists():
+            path = PROJECT_ROOT / path
+        if not path.is_file():
+            raise ParamsError(f"params file not found: {unit}", problems=[Problem(
+                "no such file", "give an existing YAML file or a unit id such as 'beijing'")])
+        return path
+    if ".." in text or not UNIT_ID_RE.match(text):
+        hint = _closest(text.lower(), available_units())
+        raise ParamsError(f"'{text}' is not a unit id: it looks like a path or has characters other than "
+                          "a-z, 0-9 and '_'", problems=[Problem(
+                              "unit ids are ASCII slugs such as 'inner_mongolia'",
+                              f"did you mean '{hint}'?" if hint else "see data/units.csv")])
+    path = PARAMS_DIR / f"{text}.yaml"
+    if not path.is_file():
+        raise ParamsError(f"no params file for unit '{text}' in {_show(PARAMS_DIR)}/",
+                          problems=[Problem("unknown unit", _did_you_mean(text, available_units()))])
+    return path
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """The file's top-level mapping and the line of each key; malformed or empty -> ParamsError."""
+    shown = _show(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParamsError(f"cannot read params file: {exc.strerror}", path=shown) from exc
+    except UnicodeDecodeError as exc:
+        raise ParamsError("params file is not UTF-8 text", path=shown) from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and context_mark is not None and context_mark.line + 1 != line:
+            problem = f"{problem} ({context} started at line {context_mark.line + 1})"
+        raise ParamsError("malformed YAML" + (f" at line {line}" if line else ""), path=shown, problems=[
+            Problem(str(problem), "check the indentation and the ':' after each key", row=line)]) from exc
+    if raw is None:
+        raise ParamsError("params file is empty", path=shown, problems=[
+            Problem("no keys found", "write `key: value` lines (see params/defaults.yaml)")])
+    if not isinstance(raw, dict) or not isinstance(node, yaml.MappingNode):
+        raise ParamsError("params file must be a mapping of `key: value` lines", path=shown,
+                          problems=[Problem(f"found a {type(raw).__name__} at the top level", row=1)])
+    lines: dict[str, int] = {}
+    duplicates = []
+    for key_node, _ in node.value:
+        line = key_node.start_mark.line + 1
+        if key_node.value in lines:
+            duplicates.append(Problem(f"key '{key_node.value}' appears twice (first at line "
+                                      f"{lines[key_node.value]})", "keep one of them", row=line))
+        lines[key_node.value] = line
+    _raise_if(duplicates, path)
+    return raw, lines
+
+
+
+def _unit_id_problems(raw: Mapping, lines: Mapping[str, int], path: Path, problems: list[Problem]) -> str:
+    """Check ``unit_id`` (required, safe, known, equal to the file name in params/); append problems."""
+    unit_id = raw.get("unit_id")
+    row = lines.get("unit_id")
+    if unit_id is None:
+        problems.append(Problem("missing key 'unit_id'", f"add `unit_id: {path.stem}`", row=1))
+        return ""
+    if not isinstance(unit_id, str):
+        problems.append(Problem(f"key 'unit_id': value {unit_id!r} is not a unit id text", row=row))
+        return ""
+    if any(s in unit_id for s in ("/", "\\", "..")):
+        problems.append(Problem(f"key 'unit_id': value {unit_id!r} looks like a path, not a unit id",
+                                "use an id from data/units.csv such as 'beijing'", row=row))
+        return unit_id
+    try:
+        _known_unit(unit_id)
+    except _Bad as bad:
+        problems.append(Problem(f"key 'unit_id': value {unit_id!r} is not {bad.expected}", bad.fix, row=row))
+        return unit_id
+    in_params_dir = path.resolve().parent == PARAMS_DIR.resolve()
+    if in_params_dir and path.stem != unit_id:
+        problems.append(Problem(f"key 'unit_id': value {unit_id!r} does not match the file name '{path.name}'",
+                                f"rename the file to {unit_id}.yaml or fix unit_id", row=row))
+    return unit_id
+
+
+
+def _yaml_str(text: str) -> str:
+    return '""' if not text else yaml.safe_dump(text, default_style='"', allow_unicode=True).strip()
+
+
+def _raise_if(problems: list[Problem], path: Path) -> None:
+    if problems:
+        problems = sorted(problems, key=lambda p: (not isinstance(p.row, int), p.row if isinstance(p.row, int) else 0))
+        n = len(problems)
+        raise ParamsError(f"invalid parameters ({n} problem{'s' if n > 1 else ''})", path=_show(path),
+                          problems=problems)

@@ -1,0 +1,373 @@
+"""Reading and checking CSV/XLSX tables into typed frames, with every problem reported; shared by the loaders.
+
+The reference tables (``data/units.csv``, ``data/indicators.csv``, ``data/targets/*.csv``) and the users'
+observation files are all read into a :class:`Grid` of text cells that remembers where each row came from,
+and checked with one mechanism (:func:`validate_frame`, built on pandera), so that every file reports every
+problem with its line (or ``Sheet!C7``), column and a fix. pandera and pandas errors never reach the user:
+they become :class:`~toolkit.core.errors.Problem` entries of a :class:`~toolkit.core.errors.ToolkitError`.
+
+The loaders (:mod:`toolkit.inputs.units`, :mod:`toolkit.inputs.catalog`, :mod:`toolkit.inputs.observations`) own their schemas and their
+cross-row checks; this module owns only what they share, so the messages look the same in every file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from toolkit.core.errors import DataValidationError, Problem
+
+FIRST_YEAR, LAST_YEAR = 1949, 2100
+SLUG = r"^[a-z][a-z0-9_]*$"
+
+# Spellings of measurement units seen in yearbooks and spreadsheets -> the ids used in indicators.csv.
+UNIT_ALIASES = {
+    "%": "percent", "％": "percent", "pct": "percent", "per cent": "percent",
+    "‰": "per_mille", "permille": "per_mille", "per mille": "per_mille", "per thousand": "per_mille",
+    "1/10万": "per_100k", "/10万": "per_100k", "per 100k": "per_100k", "per 100,000": "per_100k",
+    "1/万": "per_10k", "/万": "per_10k", "per 10k": "per_10k", "per 10,000": "per_10k",
+}
+UNIT_SYMBOLS = {"percent": "%", "per_mille": "‰", "per_100k": "1/10万", "per_10k": "1/万"}
+
+Locate = Callable[[int, str], tuple[int | str, str]]
+"""Maps (frame index, column) to (where, column label) for messages: (7, 'value') or ('Sheet1!D7', '2015年')."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str], *, n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """Close matches of ``name`` among ``candidates`` (case-insensitive), best first."""
+    by_key: dict[str, str] = {}
+    for cand in candidates:
+        by_key.setdefault(str(cand).casefold(), str(cand))
+    return [by_key[k] for k in difflib.get_close_matches(str(name).casefold(), list(by_key), n=n, cutoff=cutoff)]
+
+
+def suggestion(name: str, candidates: Iterable[str]) -> str:
+    """" (did you mean 'x'?)" or an empty string: the tail of an 'unknown ...' message."""
+    close = did_you_mean(name, candidates)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def canonical_unit(text: str) -> str:
+    """The indicators.csv unit id for a spelling such as '%', '‰' or '1/10万' (ids pass through, lower-cased)."""
+    key = str(text).strip().casefold()
+    return UNIT_ALIASES.get(key, key)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Every non-blank row of a CSV file or worksheet as stripped text, and where each row came from."""
+
+    path: Path
+    rows: list[list[str]]
+    lines: list[int]  # 1-based CSV line of the row's start, or the worksheet row number
+    sheet: str | None = None
+    offset: int = 0  # worksheet columns left of rows[i][0] (a table that does not start in column A)
+
+    def where(self, i: int, col: int = 0) -> int | str:
+        """Location of a cell for messages: the CSV line number, or ``Sheet!C7`` for a worksheet."""
+        if self.sheet is None:
+            return self.lines[i]
+        letters, n = "", self.offset + col + 1
+        while n:
+            n, r = divmod(n - 1, 26)
+            letters = chr(65 + r) + letters
+        return f"{self.sheet}!{letters}{self.lines[i]}"
+
+
+def _line_of(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def decode_text(raw: bytes, path: Path) -> str:
+    """Decode a text file that is UTF-8 (with or without BOM) or GBK/GB18030 (Chinese Excel exports)."""
+    bom = raw.startswith(codecs.BOM_UTF8)
+    if bom:
+        raw = raw[len(codecs.BOM_UTF8):]
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataValidationError("is a UTF-16 text file, which is not supported", path=path, problems=[Problem(
+            "the file starts with a UTF-16 byte-order mark",
+            fix="in Excel use 'Save As' > 'CSV UTF-8 (comma delimited)'")])
+    if b"\x00" in raw:
+        raise DataValidationError("is not a text file", path=path, problems=[Problem(
+            "the file contains NUL bytes (binary data)", row=_line_of(raw, raw.index(b"\x00")),
+            fix="give a CSV file (UTF-8 or GBK) or an .xlsx workbook")])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    text = raw.decode("utf-8", errors="replace")
+    good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    if not bom and good <= text.count("\ufffd"):  # mostly not UTF-8: a GBK/GB18030 export (a damaged UTF-8 file is not)
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            first_bad = exc.start
+    raise DataValidationError("cannot be decoded", path=path, problems=[Problem(
+        f"the byte at offset {first_bad + 3 * bom} is neither valid UTF-8 nor GBK/GB18030",
+        row=_line_of(raw, first_bad), fix="re-save the file as 'CSV UTF-8'; if it came from Chinese Excel, GBK is also accepted")])
+
+
+def read_csv_grid(path: Path, raw: bytes) -> Grid:
+    """Parse the bytes of a CSV file into a :class:`Grid`; a malformed file raises with the line at fault."""
+    text = decode_text(raw, path)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    end = 0
+    try:
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            cells = [c.strip() for c in record]
+            if any(cells):
+                rows.append(cells)
+                lines.append(start)
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            problem = Problem("a double quote opened here is never closed", row=end + 1,
+                              fix="close the quoted value, or double any quote inside it (\"\")")
+        else:
+            problem = Problem(f"malformed CSV ({exc})", row=reader.line_num,
+                              fix="a value containing a comma or a quote must be enclosed in double quotes, "
+                                  "with inner quotes doubled (\"\")")
+        raise DataValidationError("is not a well-formed CSV file", path=path, problems=[problem]) from None
+    return Grid(path=path, rows=rows, lines=lines)
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of an input file (never modified), or a clear error when it cannot be read."""
+    p = Path(path)
+    if not p.exists():
+        raise DataValidationError("file not found", path=p, problems=[Problem(
+            "no such file", fix="check the path (relative paths are relative to the current folder)")])
+    if p.is_dir():
+        raise DataValidationError("is a folder, not a file", path=p, problems=[Problem(
+            "expected a CSV or XLSX file", fix="give the path of a file")])
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise DataValidationError("cannot be read", path=p, problems=[Problem(
+            exc.strerror or str(exc), fix="check the file's permissions")]) from None
+
+
+def frame_from_grid(grid: Grid, required: Sequence[str], optional: Sequence[str] = (), *, hint: str = ""
+                    ) -> tuple[pd.DataFrame, Locate, list[Problem]]:
+    """Header row -> column names, other rows -> a frame of text (index = row position in the grid).
+
+    Column names are matched case-insensitively. A missing column is reported with the closest header (a
+    likely misspelling), which then stands in for it so that the rows can still be checked; an unknown column
+    is an error, so that a misspelled optional column is not silently ignored. Rows with more or fewer fields
+    than the header are reported and left out. ``hint`` is added to the fix when no expected column is found.
+    """
+    expected = list(required) + list(optional)
+    if not grid.rows:
+        return pd.DataFrame(columns=expected), (lambda i, c: (1, c)), [Problem(
+            "the file is empty", fix="the first line must be the header: " + ",".join(expected))]
+    header = [h.lstrip("\ufeff").strip().lower() for h in grid.rows[0]]
+    while len(header) > 1 and not header[-1] and all(len(r) < len(header) or not r[len(header) - 1]
+                                                    for r in grid.rows[1:]):
+        header.pop()  # trailing empty columns (a spreadsheet artefact)
+    width = len(header)
+    separator = next((d for d in (";", "\t", "|") if d in header[0]), None) if width == 1 else None
+    if separator:
+        return pd.DataFrame(columns=expected), (lambda i, c: (grid.where(0), c)), [Problem(
+            f"the header is one column '{grid.rows[0][0]}': the file seems to use {separator!r} as its separator",
+            row=grid.where(0), fix="save the file with commas as separators (in Excel: 'CSV UTF-8 (comma delimited)')")]
+    if not set(header) & set(expected) and not any(did_you_mean(name, header) for name in expected):
+        return pd.DataFrame(columns=expected), (lambda i, c: (grid.where(0), c)), [Problem(
+            "the first row is not a header of this table (it has " + ", ".join(f"'{h}'" for h in header if h)
+            + ")", row=grid.where(0), fix="the first row must be the header: " + ",".join(expected) + hint)]
+    problems: list[Problem] = []
+    positions: dict[str, int] = {}
+    for pos, name in enumerate(header):
+        if not name:
+            if any(len(r) > pos and r[pos] for r in grid.rows[1:]):
+                problems.append(Problem("a column without a header has values", row=grid.where(0, pos),
+                                        fix="give the column a header or delete it"))
+            continue
+        if name in positions:
+            problems.append(Problem(f"column '{name}' appears twice", row=grid.where(0, pos), column=name,
+                                    fix="keep one column of that name"))
+        positions.setdefault(name, pos)
+    unknown = [h for h in positions if h not in expected]
+    missing = []
+    for name in (n for n in expected if n not in positions):
+        close = did_you_mean(name, unknown)
+        if close:
+            problems.append(Problem(f"column '{close[0]}' is not a known column (did you mean '{name}'?)",
+                                    row=grid.where(0, positions[close[0]]), column=close[0],
+                                    fix=f"rename the column to '{name}'"))
+            unknown.remove(close[0])
+            positions[name] = positions.pop(close[0])
+        elif name in required:
+            missing.append(name)
+    if missing:
+        problems.append(Problem("required column" + ("s " if len(missing) > 1 else " ")
+                                + ", ".join(f"'{m}'" for m in missing) + (" are" if len(missing) > 1 else " is")
+                                + " missing", row=grid.where(0),
+                                fix="the header must contain: " + ", ".join(required)
+                                + (" (optional: " + ", ".join(optional) + ")" if optional else "")))
+    for name in unknown:
+        problems.append(Problem(f"unknown column '{name}'", row=grid.where(0, positions[name]), column=name,
+                                fix="remove it or rename it; the known columns are: " + ", ".join(expected)))
+    columns = [c for c in expected if c in positions]
+    records, index = [], []
+    for i in range(1, len(grid.rows)):
+        cells = grid.rows[i]
+        if len(cells) > width and any(cells[width:]):
+            problems.append(Problem(f"this row has {len(cells)} fields but the header has {width}", row=grid.where(i),
+                                    fix="quote values that contain a comma, or remove the extra fields"))
+        elif len(cells) < width and grid.sheet is None:
+            problems.append(Problem(f"this row has {len(cells)} fields but the header has {width}", row=grid.where(i),
+                                    fix="every row needs a value (possibly empty) for every column"))
+        else:
+            cells = cells + [""] * (width - len(cells))
+            records.append([cells[positions[c]] for c in columns])
+            index.append(i)
+    frame = pd.DataFrame(records, columns=columns, index=index, dtype=object).replace("", np.nan)
+
+    def locate(i: int, column: str) -> tuple[int | str, str]:
+        return grid.where(i, positions.get(column, 0)), column
+
+    return frame, locate, problems
+
+
+def top_to_bottom(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems in file order (by line or worksheet row; the order found within a row)."""
+
+    def line(problem: Problem) -> int:
+        match = re.search(r"(\d+)$", str(problem.row)) if problem.row is not None else None
+        return int(match[1]) if match else 0
+
+    return sorted(problems, key=line)
+
+
+def _types_only(schema: pa.DataFrameSchema, *, nullable: bool = False) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema({name: pa.Column(col.dtype, nullable=nullable or col.nullable, coerce=True,
+                                               required=col.required) for name, col in schema.columns.items()})
+
+
+def validate_frame(frame: pd.DataFrame, schema: pa.DataFrameSchema, locate: Locate
+                   ) -> tuple[pd.DataFrame, set, list[Problem]]:
+    """Coerce and check ``frame`` with a pandera ``schema``, reporting every failing cell.
+
+    Returns the rows that could be typed (coerced to the schema's dtypes), the index of the rows that break
+    the schema (a subset may be among the typed rows: drop them after any further checks of your own) and
+    one Problem per failing cell. Dtypes are checked first and the checks run on every row that coerced, so
+    one bad cell does not hide the other problems of its row or column. A check's ``error`` is the fix shown.
+    """
+    try:  # the usual case: a valid table, one pass
+        return schema.validate(frame, lazy=True), set(), []
+    except SchemaErrors:
+        pass
+    types = _types_only(schema)
+    order = {c: k for k, c in enumerate(frame.columns)}
+    found: dict[tuple[int, int, Problem], None] = {}  # ordered set: both passes may report an empty cell
+    bad: set = set()
+    uncoercible: set = set()
+    typed = frame
+    for current in (types, schema):
+        try:
+            current.validate(typed, lazy=True)
+            failures = pd.DataFrame(columns=["check", "index", "column"])
+        except SchemaErrors as exc:
+            failures = exc.failure_cases
+        located = 0
+        for case in failures.itertuples(index=False):
+            check, idx, column = str(case.check), case.index, str(case.column)
+            if check.startswith("dtype(") or idx is None or pd.isna(idx) or column not in order:
+                continue
+            idx, located = int(idx), located + 1
+            message, fix = _failure_text(check, frame.at[idx, column])
+            if message == "is empty" and schema.columns[column].description:
+                fix = schema.columns[column].description
+            where, label = locate(idx, column)
+            found[idx, order[column], Problem(message, fix=fix, row=where, column=label)] = None
+            bad.add(idx)
+            if check.startswith("coerce_dtype("):
+                uncoercible.add(idx)
+        if len(failures) and not located:  # a failure not tied to a cell: report it, keep no rows
+            found[-1, -1, Problem(f"failed the table check '{failures['check'].iloc[0]}'")] = None
+            bad.update(frame.index)
+            uncoercible.update(frame.index)
+        if current is types:
+            typed = _types_only(schema, nullable=True).validate(frame.drop(index=sorted(uncoercible)))
+    return typed, bad, [p for _, _, p in sorted(found, key=lambda t: (t[0], t[1]))]
+
+
+def _failure_text(check: str, raw: object) -> tuple[str, str]:
+    """(message, fix) for one pandera failure; ``raw`` is the cell as the user wrote it."""
+    shown = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw)
+    if not shown:
+        return "is empty", "fill in a value"
+    if check == "not_nullable" or (check.startswith("coerce_dtype(") and "int" not in check.lower()):
+        return f"'{shown}' is not a number", ("write a plain number such as 12.5 "
+                                              "(decimal point, no unit, no thousands separator)")
+    if check.startswith("coerce_dtype("):
+        return f"'{shown}' is not a whole number", "write a whole number such as 2015"
+    if check == "field_uniqueness":
+        return f"'{shown}' appears more than once", "keep one row per id"
+    return f"'{shown}' is not allowed", check
+
+
+def year_column(*, nullable: bool = False) -> pa.Column:
+    """The one year rule of every table: a whole number between FIRST_YEAR and LAST_YEAR."""
+    return pa.Column("Int64" if nullable else "int64", nullable=nullable, coerce=True, checks=pa.Check.in_range(
+        FIRST_YEAR, LAST_YEAR, error=f"a year must be between {FIRST_YEAR} and {LAST_YEAR}"))
+
+
+def text_column(*checks: pa.Check, nullable: bool = False, unique: bool = False, if_empty: str | None = None
+                ) -> pa.Column:
+    """A text column (pandas string dtype); ``if_empty`` is the fix shown when a required cell is empty."""
+    return pa.Column(str, checks=list(checks), nullable=nullable, unique=unique, coerce=True, description=if_empty)
+
+
+def choice(values: Sequence[str]) -> pa.Check:
+    """Allowed values of a text column; the message lists them."""
+    return pa.Check.isin(list(values), error="use one of: " + ", ".join(f"'{v}'" for v in values))
+
+
+def slug(what: str) -> pa.Check:
+    """An id made of lower-case ASCII letters, digits and '_', starting with a letter."""
+    return pa.Check.str_matches(
+        SLUG, error=f"a {what} is lower-case ASCII letters, digits and '_', e.g. 'inner_mongolia'")
+
+
+def read_reference_table(path: str | Path, schema: pa.DataFrameSchema, *, what: str
+                         ) -> tuple[pd.DataFrame, Locate, list[Problem]]:
+    """Read a reference CSV (units, indicators, targets) and check it against ``schema``.
+
+    Returns the valid rows (typed), a locator for further messages and the problems found so far; raises at
+    once when a required column is missing, since nothing else can be checked then.
+    """
+    p = Path(path)
+    frame, locate, problems = frame_from_grid(read_csv_grid(p, read_bytes(p)), list(schema.columns))
+    if list(frame.columns) != list(schema.columns):
+        raise DataValidationError(f"is not a valid {what}", path=p, problems=problems)
+    typed, bad, more = validate_frame(frame, schema, locate)
+    return typed.drop(index=sorted(bad & set(typed.index))), locate, problems + more
+
+
+def file_key(path: str | Path) -> tuple[str, int, int]:
+    """Cache key of a file: its resolved path, size and modification time (a changed file is re-read)."""
+    p = Path(path).resolve()
+    try:
+        st = p.stat()
+    except OSError:
+        return str(p), -1, -1
+    return str(p), st.st_size, st.st_mtime_ns
+
+
+# pandera imports its backends (and hypothesis) on the first validation; do it now so that loads stay fast.
+pa.DataFrameSchema.register_default_backends(pd.DataFrame)

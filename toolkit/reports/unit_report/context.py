@@ -1,0 +1,187 @@
+"""What a province report computes and writes: the report context, results.csv and summary.json.
+
+The notebook calls :func:`prepare` once and hands the context to ``toolkit.reports.unit_report.fragments`` (HTML fragments),
+``toolkit.reports.unit_report.figures`` (charts) and :func:`key_results` (the rounded text block nbval compares).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit.core import io
+from toolkit.engine.assess import Assessment, AssessSettings, assess_unit, results_frame
+from toolkit.inputs.catalog import load_indicators, load_targets
+from toolkit.contracts.results import CATEGORIES
+from toolkit.inputs.observations import load_observations
+from toolkit.demo.panel import is_synthetic
+from toolkit.core.errors import ToolkitError
+from toolkit.inputs.params import UnitParams, load_unit_params
+from toolkit.core.paths import OUTPUTS_DIR, PROJECT_ROOT
+from toolkit.inputs.units import check_unit_id, load_units
+
+
+@dataclass
+class ReportContext:
+    """Everything one unit's report shows, computed once."""
+
+    params: UnitParams
+    unit: pd.Series
+    as_of: int
+    target_set: str
+    data_paths: list[Path]
+    observations: pd.DataFrame
+    comparison: pd.DataFrame
+    assessments: list[Assessment]
+    results: pd.DataFrame
+    synthetic: bool
+    output_dir: Path
+    indicators: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+
+    @property
+    def unit_id(self) -> str:
+        return str(self.unit.name)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = self.results["category"].value_counts()
+        return {name: int(counts.get(name, 0)) for name in CATEGORIES}
+
+
+def use_short_errors() -> None:
+    """In a notebook, show a ToolkitError as its message (file, line, fix) instead of a traceback.
+
+    A reviewer reading a failed unit's page needs what went wrong and how to fix it; the cell still fails,
+    so Papermill and the batch still report the unit as failed.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.set_custom_exc((ToolkitError,), _short_error)
+
+
+def _short_error(shell, etype, evalue, tb, tb_offset=None) -> list[str]:
+    """IPython custom-exception handler: it must display the error itself (ipykernel sends it as the error output)."""
+    short = [f"{etype.__name__}: {evalue}"]
+    shell._showtraceback(etype, evalue, short)
+    return short
+
+
+def _split_override(text: str) -> list[Path]:
+    return [_project_path(part) for part in text.split(";") if part.strip()]
+
+
+def _project_path(path: str | Path) -> Path:
+    path = Path(str(path).strip())
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str = "", data_override: str = "",
+            as_of_override: int = 0, targets_override: str = "") -> ReportContext:
+    """Load the unit's params and data, assess every indicator, and write results.csv + summary.json.
+
+    The override arguments are how the batch applies ``--data``/``--as-of``/``--targets`` to every unit;
+    empty (or 0) means "use the params file".
+    """
+    unit_id = check_unit_id(unit_id)
+    params = load_unit_params(params_file or unit_id)
+    unit = load_units().loc[params.unit_id]
+    data_paths = _split_override(data_override) or list(params.data_paths)
+    as_of = int(as_of_override) or int(params.as_of)
+    target_set = targets_override or params.target_set
+    observations = load_observations(data_paths)
+    comparison = pd.DataFrame()
+    if params.unit_id != params.comparison_unit and params.comparison_paths:
+        comparison = load_observations(params.comparison_paths)
+        comparison = comparison[(comparison["unit_id"] == params.comparison_unit) & (comparison["year"] <= as_of)]
+    targets = load_targets(target_set)
+    indicators = load_indicators()
+    assessments = assess_unit(params.unit_id, observations, targets, as_of=as_of,
+                              settings=AssessSettings.from_params(params), indicators=indicators)
+    unit_obs = observations[observations["unit_id"] == params.unit_id]
+    context = ReportContext(
+        params=params, unit=unit, as_of=as_of, target_set=str(targets["target_set"].iloc[0]), data_paths=data_paths,
+        observations=unit_obs, comparison=comparison, assessments=assessments, results=results_frame(assessments),
+        synthetic=is_synthetic(unit_obs), output_dir=Path(output_dir) if output_dir else OUTPUTS_DIR / "interactive" / unit_id,
+        indicators=indicators,
+    )
+    write_outputs(context)
+    return context
+
+
+def summary(context: ReportContext) -> dict:
+    """The summary.json the batch reads to build the index (see docs/interfaces.md)."""
+    return {
+        "unit_id": context.unit_id,
+        "name_en": str(context.unit["name_en"]),
+        "name_zh": str(context.unit["name_zh"]),
+        "region": "" if pd.isna(context.unit["region"]) else str(context.unit["region"]),
+        "synthetic": bool(context.synthetic),
+        "target_set": context.target_set,
+        "as_of": context.as_of,
+        "counts": context.counts,
+        "n_indicators": int(len(context.results)),
+        "data_files": [display_path(p) for p in context.data_paths],
+    }
+
+
+def display_path(path: Path) -> str:
+    """Paths relative to the project when inside it, so outputs do not depend on the checkout location."""
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def write_outputs(context: ReportContext) -> None:
+    """results.csv and summary.json for this unit, written atomically into the output folder."""
+    io.write_csv(context.output_dir / "results.csv", context.results)
+    io.write_text(context.output_dir / "summary.json", json.dumps(summary(context), ensure_ascii=False, indent=2))
+
+
+def fmt(value, digits: int = 1) -> str:
+    if value is None or pd.isna(value):
+        return "-"
+    if isinstance(value, (bool,)) or str(value) in ("True", "False"):
+        return "yes" if bool(value) else "no"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def latest_text(row) -> str:
+    """'8.10 (2015)' for a point value, '> 99.00 (2017)' for a published bound."""
+    bound = f"{row.latest_qualifier} " if row.latest_qualifier in (">", "<") else ""
+    return f"{bound}{fmt(row.latest_value, 2)} ({fmt(row.latest_year)})"
+
+
+def attain_text(row, horizon: int) -> str:
+    """'2013' for an observed year, '2024 [2023–2026]' for a forecast, 'not by 2050' when out of reach."""
+    if pd.isna(row.attain_year):
+        return "-" if not row.model else f"not by {horizon}"
+    lo, hi = row.attain_year_lo, row.attain_year_hi
+    if pd.notna(lo) and pd.notna(hi) and lo == hi == row.attain_year:
+        return fmt(row.attain_year)
+    hi = "later" if pd.isna(hi) else fmt(hi)
+    return f"{fmt(row.attain_year)} [{fmt(lo)}–{hi}]"
+
+
+def key_results(context: ReportContext) -> str:
+    """A rounded, plain-text block of the numbers a reviewer relies on (compared by nbval)."""
+    lines = [f"unit: {context.unit_id} | target set: {context.target_set} | as of: {context.as_of}",
+             "counts: " + ", ".join(f"{k}={v}" for k, v in context.counts.items() if v)]
+    targeted = context.results[context.results["category"] != "no_target"]
+    for row in targeted.itertuples():
+        lines.append(
+            f"{row.indicator_id}: {row.category} | latest {latest_text(row)}"
+            f" | target {row.comparator}{fmt(row.target_value, 2)} in {fmt(row.target_year)}"
+            f" | forecast {fmt(row.forecast, 2)} [{fmt(row.lo80, 2)}, {fmt(row.hi80, 2)}]"
+            f" | p {fmt(row.p_attain, 2)} | year {attain_text(row, context.params.attain_horizon)}"
+            f" | aarr {fmt(row.aarr_observed * 100, 2)}/{fmt(row.aarr_required * 100, 2)} %/yr"
+            f" | eurostat {fmt(row.eurostat_ratio, 2)}"
+        )
+    return "\n".join(lines)

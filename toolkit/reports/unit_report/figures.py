@@ -1,0 +1,151 @@
+"""Figures for the reports: one chart per indicator (observed points, bounds, trend, 80/95% fan, target).
+
+Charts are grouped into one figure per Outline area (small multiples, two per row) so a report renders
+quickly and reads like a dashboard. Every chart has a title, axis labels with units and a legend.
+Text in figures is English only (Chinese names are in the HTML around them), so no CJK font is needed.
+"""
+
+from __future__ import annotations
+
+import math
+
+from io import BytesIO
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from IPython.display import Image, display
+
+from toolkit.engine.assess import Assessment
+from toolkit.inputs.catalog import unit_label
+
+FAN_COLOUR = "#2b8cbe"
+TARGET_COLOUR = "#d7301f"
+COMPARISON_COLOUR = "#737373"
+PANEL_SIZE = (6.0, 3.4)  # inches per chart; at REPORT_DPI two panels fill a 960-px column
+REPORT_DPI = 80
+HEADER_INCHES = 1.5  # room for the figure title and the shared legend
+
+
+def _year_span(assessment: Assessment, as_of: int) -> tuple[int, int]:
+    row = assessment.row
+    years = list(assessment.points["year"]) + list(assessment.bounds["year"])
+    start = int(min(years)) if years else as_of - 10
+    end = max(as_of, int(row["target_year"]) if pd.notna(row["target_year"]) else as_of + 1)
+    return start, end
+
+
+def indicator_chart(ax: plt.Axes, assessment: Assessment, *, name: str, unit: str, as_of: int,
+                    comparison: pd.DataFrame | None = None, comparison_label: str = "national") -> None:
+    """Draw one indicator's chart on ``ax``."""
+    row = assessment.row
+    start, end = _year_span(assessment, as_of)
+    if assessment.fit is not None:
+        years = np.arange(start, end + 1)
+        fan = assessment.fan(years)
+        future = fan["year"] >= (int(row["latest_year"]) if pd.notna(row["latest_year"]) else as_of)
+        ax.fill_between(fan["year"][future], fan["lo95"][future], fan["hi95"][future], color=FAN_COLOUR, alpha=0.15,
+                        linewidth=0, label="95% interval")
+        ax.fill_between(fan["year"][future], fan["lo80"][future], fan["hi80"][future], color=FAN_COLOUR, alpha=0.3,
+                        linewidth=0, label="80% interval")
+        ax.plot(fan["year"], fan["median"], color=FAN_COLOUR, linewidth=1.5, label=f"trend ({row['model']})")
+    if comparison is not None and len(comparison):
+        comp = comparison.sort_values("year")
+        ax.plot(comp["year"], comp["value"], color=COMPARISON_COLOUR, linestyle="--", marker=".", linewidth=1,
+                label=comparison_label)
+    if len(assessment.points):
+        # Plain Axes.scatter: seaborn's scatterplot forces a tick-label layout per chart (a third of the cost).
+        ax.scatter(assessment.points["year"], assessment.points["value"], color="black", s=22, zorder=3,
+                   label="observed")
+    for qualifier, marker, text in ((">", "^", "published bound: above"), ("<", "v", "published bound: below")):
+        sel = assessment.bounds[assessment.bounds["qualifier"] == qualifier]
+        if len(sel):
+            ax.scatter(sel["year"], sel["value"], marker=marker, facecolors="none", edgecolors="black", s=40,
+                       zorder=3, label=text)
+    if pd.notna(row.get("target_value")):
+        ax.axhline(row["target_value"], color=TARGET_COLOUR, linestyle=":", linewidth=1.2,
+                   label="target value and year")
+        ax.axvline(row["target_year"], color=TARGET_COLOUR, linestyle=":", linewidth=0.8, alpha=0.6)
+    category = str(row["category"]).replace("_", " ")
+    p = "" if pd.isna(row.get("p_attain")) else f", P(attain) {row['p_attain']:.2f}"
+    target = ""
+    if pd.notna(row.get("target_value")):
+        target = f"target {row['comparator']} {row['target_value']:.3g} by {int(row['target_year'])}: "
+    ax.set_title(f"{name}\n{target}{category}{p}", fontsize=9)
+    ax.set_xlabel("Year")
+    ax.set_ylabel(unit_label(unit))
+    ax.set_xlim(start - 0.5, end + 0.5)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=6, integer=True))
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5))
+
+
+def area_figure(assessments: list[Assessment], indicators: pd.DataFrame, *, as_of: int, title: str,
+                comparison: pd.DataFrame | None = None, comparison_label: str = "national") -> plt.Figure:
+    """Small multiples: one chart per indicator of one area, two per row."""
+    sns.set_theme(style="whitegrid", context="paper")
+    ncols = 2 if len(assessments) > 1 else 1
+    nrows = math.ceil(len(assessments) / ncols)
+    height = PANEL_SIZE[1] * nrows + HEADER_INCHES
+    fig, axes = plt.subplots(nrows, ncols, figsize=(PANEL_SIZE[0] * ncols, height), squeeze=False)
+    # Fixed margins instead of constrained layout: layout solving cost more than drawing the charts.
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.9 / height, top=1 - HEADER_INCHES / height, hspace=0.75,
+                        wspace=0.22)
+    for ax, assessment in zip(axes.flat, assessments):
+        indicator_id = assessment.row["indicator_id"]
+        comp = None
+        if comparison is not None and len(comparison):
+            comp = comparison[comparison["indicator_id"] == indicator_id]
+            comp = comp[comp["qualifier"].fillna("=").isin(["=", ""])]
+        indicator_chart(ax, assessment, name=str(indicators.loc[indicator_id, "name_en"]),
+                        unit=str(indicators.loc[indicator_id, "unit"]), as_of=as_of, comparison=comp,
+                        comparison_label=comparison_label)
+    for ax in list(axes.flat)[len(assessments):]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=12, fontweight="bold", y=1 - 0.12 / height)
+    handles = {}
+    for ax in axes.flat[: len(assessments)]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(_legend_key(label), handle)
+    fig.legend(handles.values(), handles.keys(), loc="upper center", ncol=min(len(handles), 4), fontsize=8,
+               frameon=False, bbox_to_anchor=(0.5, 1 - 0.42 / height))
+    return fig
+
+
+def _legend_key(label: str) -> str:
+    """One legend entry per kind of mark: the trend's model name differs between charts."""
+    return "fitted trend (median)" if label.startswith("trend (") else label
+
+
+def charted(assessments: list[Assessment], min_points: int) -> list[Assessment]:
+    """Which series get a chart: every targeted one with data, and untargeted ones with a fitted trend."""
+    return [a for a in assessments
+            if (a.row["category"] != "no_target" and (len(a.points) or len(a.bounds)))
+            or (a.row["category"] == "no_target" and len(a.points) >= min_points)]
+
+
+def figure_image(fig: plt.Figure) -> Image:
+    """A PNG of the figure as an IPython Image.
+
+    Rendering the PNG here (rather than through the inline backend) works under any Matplotlib backend,
+    fixes the resolution, and gives a plain-text form without the figure size, which nbval compares.
+    """
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=REPORT_DPI, pil_kwargs={"compress_level": 3})
+    return Image(data=buffer.getvalue(), format="png")
+
+
+def show_report_figures(context) -> None:
+    """Display one figure per Outline area for a report context (``toolkit.reports.unit_report.context.ReportContext``)."""
+    chosen = charted(context.assessments, context.params.min_points)
+    indicators = context.indicators
+    comparison_label = f"{context.params.comparison_unit} (comparison)"
+    for area in dict.fromkeys(indicators.loc[[a.row["indicator_id"] for a in chosen], "area"]):
+        group = [a for a in chosen if indicators.loc[a.row["indicator_id"], "area"] == area]
+        title = f"{context.unit['name_en']}: {area.replace('_', ' ')} indicators (data to {context.as_of})"
+        fig = area_figure(group, indicators, as_of=context.as_of, title=title,
+                          comparison=context.comparison if len(context.comparison) else None,
+                          comparison_label=comparison_label)
+        display(figure_image(fig))
+        plt.close(fig)
