@@ -32,9 +32,9 @@ def make_panel(n_units: int, seed: int = SEED):
     import numpy as np
     import pandas as pd
 
-    from toolkit.inputs.catalog import load_indicators
     from toolkit.demo.panel import generate_demo_data
     from toolkit.engine.transforms import get_transform
+    from toolkit.inputs.catalog import load_indicators
 
     base = generate_demo_data(seed)
     provinces = list(dict.fromkeys(base["unit_id"]))
@@ -56,7 +56,8 @@ def make_panel(n_units: int, seed: int = SEED):
 
 
 def run_engine(n_units: int) -> dict:
-    from toolkit.engine.assess import AssessSettings, assess_many
+    from toolkit.engine.assess import assess_many
+    from toolkit.engine.settings import AssessSettings
     from toolkit.inputs.catalog import load_targets
     from toolkit.inputs.params import load_defaults
 

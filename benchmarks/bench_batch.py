@@ -26,7 +26,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from toolkit.batch.run import TEMPLATE, run_batch
+from toolkit.batch.plan import TEMPLATE
+from toolkit.batch.run import run_batch
 
 LIBRARIES = ("pandas", "numpy", "statsmodels.api", "matplotlib.pyplot", "seaborn", "toolkit")
 GOAL = 1.3

@@ -15,10 +15,10 @@ import sys
 import time
 from pathlib import Path
 
-from toolkit.evaluation import hindcast
-from toolkit.reports.method_evaluation import fragments as hindcast_report
 from toolkit.core import io
 from toolkit.core.paths import OUTPUTS_DIR
+from toolkit.evaluation import hindcast
+from toolkit.reports.method_evaluation import fragments as hindcast_report
 
 TITLES = {
     "design": "What was hindcast",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.inputs.observations import OBS_COLUMNS
+from toolkit.contracts.observations import OBS_COLUMNS
 
 OBS_HEADER = ",".join(OBS_COLUMNS)
 

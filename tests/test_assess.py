@@ -10,10 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolkit.engine.assess import RESULT_COLUMNS, AssessSettings, assess_series, assess_unit, results_frame
-from toolkit.inputs.catalog import load_indicators, load_targets
 from toolkit.cli import main
+from toolkit.contracts.results import RESULT_COLUMNS
 from toolkit.core.paths import PROJECT_ROOT
+from toolkit.engine.assess import assess_series, assess_unit, results_frame
+from toolkit.engine.settings import AssessSettings
+from toolkit.inputs.catalog import load_indicators, load_targets
 
 INDICATORS = load_indicators()
 

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from toolkit.batch import run as batch
 from toolkit.batch import execute
+from toolkit.batch import run as batch
+from toolkit.batch.execute import Job, execute_job, is_startup_failure
 from toolkit.batch.run import run_batch
 from toolkit.core.errors import BatchError, ToolkitError, UnknownUnitError
-from toolkit.batch.execute import Job, execute_job, is_startup_failure
 from toolkit.core.paths import PROJECT_ROOT, UNITS_CSV
 
 UNITS = ["national", "beijing", "tianjin"]
@@ -219,7 +219,7 @@ def test_params_dir_must_be_a_folder(tmp_path):
 
 
 def test_a_broken_params_file_fails_its_unit_not_the_plan(tmp_path):
-    from toolkit.batch.run import plan_batch
+    from toolkit.batch.plan import plan_batch
 
     template = make_standin(tmp_path / "standin.ipynb")
     folder = tmp_path / "params"

@@ -8,6 +8,8 @@ import shutil
 import pandas as pd
 import pytest
 
+from toolkit.core.errors import DataValidationError, TargetError, UnknownIndicatorError, did_you_mean
+from toolkit.core.paths import TARGETS_DIR
 from toolkit.inputs.catalog import (
     TARGET_COLUMNS,
     available_target_sets,
@@ -19,9 +21,7 @@ from toolkit.inputs.catalog import (
     resolve_target_value,
     target_met,
 )
-from toolkit.core.errors import DataValidationError, TargetError, UnknownIndicatorError
-from toolkit.core.paths import TARGETS_DIR
-from toolkit.inputs.schema import canonical_unit, did_you_mean
+from toolkit.inputs.schema import canonical_unit
 
 TARGETS_HEADER = ",".join(TARGET_COLUMNS)
 

@@ -15,13 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit.inputs import catalog
-from toolkit.inputs import observations as data
-from toolkit.inputs import units
 from toolkit.cli import main
-from toolkit.inputs.observations import OBS_COLUMNS, load_observations, validate_files
+from toolkit.commands import validate as validate_files
+from toolkit.contracts.observations import OBS_COLUMNS
 from toolkit.core.errors import MAX_PROBLEMS, DataValidationError, ToolkitError
 from toolkit.core.paths import INDICATORS_CSV, OBSERVATIONS_DIR, UNITS_CSV
+from toolkit.inputs import catalog, units
+from toolkit.inputs import observations as data
+from toolkit.inputs.observations import load_observations
 
 OBS_HEADER = ",".join(OBS_COLUMNS)
 NATIONAL = OBSERVATIONS_DIR / "national.csv"

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.demo import panel as demo
+from toolkit.contracts.synthetic import synthetic_source
 from toolkit.core.paths import DEMO_DIR, INDICATORS_CSV, OBSERVATIONS_DIR, TARGETS_DIR, UNITS_CSV
+from toolkit.demo import panel as demo
 
 OTHER_SEED = 7
 PROVINCES = list(pd.read_csv(UNITS_CSV, dtype=str).query("level == 'province'")["unit_id"])
@@ -103,22 +104,9 @@ def test_every_value_within_the_indicator_bounds(panel):
 
 
 def test_every_row_says_it_is_synthetic(panel):
-    assert panel["source"].eq(demo.synthetic_source(demo.DEFAULT_SEED)).all()
+    assert panel["source"].eq(synthetic_source(demo.DEFAULT_SEED)).all()
     assert panel["source"].str.startswith("SYNTHETIC demonstration data (toolkit.demo, seed 20240601)").all()
     assert panel["note"].str.startswith("not official statistics").all()
-
-
-def test_is_synthetic(panel):
-    assert demo.is_synthetic(panel)
-    assert not demo.is_synthetic(NATIONAL)
-    assert demo.is_synthetic(pd.concat([NATIONAL, panel.head(1)]))
-    assert not demo.is_synthetic(pd.DataFrame({"value": [1.0]}))
-    assert not demo.is_synthetic(pd.DataFrame({"source": [None, float("nan")]}))
-
-
-def test_banners():
-    assert demo.SYNTHETIC_BANNER == "Synthetic demonstration data — not official statistics"
-    assert demo.SYNTHETIC_BANNER_ZH == "合成演示数据，非官方统计"
 
 
 @pytest.mark.parametrize(("indicator_id", "year"), [

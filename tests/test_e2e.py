@@ -131,7 +131,7 @@ def test_index_lists_both_units_with_working_links(ok_run):
 
 @pytest.mark.parametrize("unit_id", list(UNITS))
 def test_report_is_complete_and_hides_code(ok_run, unit_id):
-    from toolkit.demo.panel import SYNTHETIC_BANNER
+    from toolkit.contracts.synthetic import SYNTHETIC_BANNER
 
     html = ok_run.text(f"html/{unit_id}.html")
     page = Page(html)
@@ -151,7 +151,7 @@ def test_report_is_complete_and_hides_code(ok_run, unit_id):
 
 
 def test_results_csv_has_every_contract_column_for_both_units(ok_run):
-    from toolkit.engine.assess import RESULT_COLUMNS
+    from toolkit.contracts.results import RESULT_COLUMNS
 
     with (ok_run.out / "results.csv").open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)

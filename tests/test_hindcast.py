@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.engine.assess import AssessSettings
+from toolkit.engine.settings import AssessSettings
 from toolkit.evaluation.hindcast import (
     CALL_METHODS,
     call_accuracy,

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from toolkit.cli import main
-from toolkit.inputs.observations import OBS_COLUMNS, import_wide, load_observations
+from toolkit.contracts.observations import OBS_COLUMNS
 from toolkit.core.errors import DataValidationError, UnknownIndicatorError
-from toolkit.inputs.wide import IMPORT_NOTE, parse_cell
+from toolkit.inputs.observations import load_observations
+from toolkit.inputs.wide import IMPORT_NOTE, import_wide, parse_cell
 
 TABLE = [
     ["表 4-1 各地区婴儿死亡率"],

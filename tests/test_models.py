@@ -17,8 +17,8 @@ from numpy.testing import assert_allclose
 from scipy import stats
 from scipy.special import stdtr
 
-from toolkit.engine import rates
 from toolkit.core.errors import ToolkitError
+from toolkit.engine import rates
 from toolkit.engine.models import DampedTrend, DriftModel, InsufficientDataError, TrendSettings, fit_trend
 from toolkit.engine.predictive import SCALE_FLOOR, Predictive, _TMix
 from toolkit.engine.selection import DEFAULT_WEIGHTS, stacking_weights

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.reports.overview import compute as overview
 from toolkit.core.errors import BatchError
+from toolkit.reports.overview import compute as overview
 
 UNITS = pd.DataFrame({
     "level": ["country", "province", "province", "province", "province"],

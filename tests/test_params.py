@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from toolkit.inputs import params as P
 from toolkit.core.errors import ParamsError
 from toolkit.core.paths import DEMO_DIR, PARAMS_DIR, PROJECT_ROOT, UNITS_CSV
+from toolkit.demo.params_files import unit_params_text
+from toolkit.inputs import params as P
 
 UNIT_IDS = list(pd.read_csv(UNITS_CSV, dtype=str)["unit_id"])
 
@@ -264,7 +265,7 @@ def test_a_bad_default_is_reported_against_the_defaults_file(tmp_path):
 
 
 def test_unit_params_text_round_trips(tmp_path):
-    text = P.unit_params_text("shaanxi", data=["data/demo/provinces.csv"], notes="x: y")
+    text = unit_params_text("shaanxi", data=["data/demo/provinces.csv"], notes="x: y")
     path = write(tmp_path, text, "shaanxi.yaml")
     params = P.load_unit_params(path)
     assert (params.unit_id, params.data, params.notes) == ("shaanxi", ("data/demo/provinces.csv",), "x: y")

@@ -11,22 +11,17 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
-import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from toolkit.batch import manifest as manifest_module
-from toolkit.batch.manifest import display_path, sha256_file, write_manifest
-from toolkit.core.paths import PROJECT_ROOT, UNITS_CSV
-from toolkit.batch.pages import (
-    CATEGORIES,
-    SYNTHETIC_BANNER,
-    combine_results,
-    error_notebook,
-    render_html,
-    write_index,
-    write_results,
-)
+from toolkit.batch.manifest import sha256_file, write_manifest
+from toolkit.batch.outputs import combine_results, write_index, write_results
+from toolkit.batch.pages import error_notebook, render_html
+from toolkit.contracts.results import CATEGORIES
+from toolkit.contracts.synthetic import banner_text
+from toolkit.core.paths import PROJECT_ROOT, UNITS_CSV, display_path
 
+SYNTHETIC_BANNER = banner_text()
 EVIL = "<script>alert(1)</script>"
 # a 1x1 PNG
 PNG = base64.b64encode(bytes.fromhex(
@@ -174,7 +169,7 @@ def test_manifest_records_checksums_versions_and_units(tmp_path):
 def test_sha256_and_display_path():
     assert sha256_file(UNITS_CSV) == hashlib.sha256(UNITS_CSV.read_bytes()).hexdigest()
     assert display_path(PROJECT_ROOT / "data" / "units.csv") == "data/units.csv"
-    assert display_path(Path("/elsewhere/x.csv")) == "/elsewhere/x.csv"
+    assert display_path(Path("/elsewhere/x.csv"), outside="resolved") == "/elsewhere/x.csv"
 
 
 def test_git_info_without_a_repository_is_null(tmp_path):
@@ -192,10 +187,10 @@ def test_index_colours_each_category_as_the_reports_do(tmp_path):
         assert re.search(rf"\.cat-{category} {{ background: {colour};", page), category
 
 
-def test_categories_and_banner_match_the_assessment_and_demo_modules():
-    from toolkit.engine.assess import CATEGORIES as ASSESS_CATEGORIES
+def test_the_index_uses_the_one_definition_of_categories_and_banner():
+    from toolkit.batch import outputs
+    from toolkit.contracts import results, synthetic
 
-    assert tuple(ASSESS_CATEGORIES) == CATEGORIES
+    assert outputs.CATEGORIES is results.CATEGORIES and outputs.CATEGORY_COLOURS is results.CATEGORY_COLOURS
+    assert outputs.banner_text is synthetic.banner_text
     assert SYNTHETIC_BANNER == "Synthetic demonstration data — not official statistics / 合成演示数据，非官方统计"
-
-

@@ -7,9 +7,9 @@ import json
 import pandas as pd
 import pytest
 
+from toolkit.inputs.units import load_units
 from toolkit.reports.unit_report import context as report
 from toolkit.reports.unit_report import fragments as tables
-from toolkit.inputs.units import load_units
 
 
 @pytest.mark.parametrize("unit_id", list(load_units().index))

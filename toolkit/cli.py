@@ -1,6 +1,6 @@
 """``python -m toolkit ...``: a thin argparse front over the package.
 
-Each sub-command parses its arguments and calls one function of the module that owns the concern.
+Each sub-command parses its arguments and calls one function of :mod:`toolkit.commands`.
 A :class:`ToolkitError` is printed as a clear message (no traceback) and exits with status 2.
 """
 
@@ -10,53 +10,35 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from toolkit import commands
 from toolkit.core.errors import ToolkitError
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from toolkit.inputs.observations import validate_files
-
-    return validate_files(args.files)
+    return commands.validate(args.files)
 
 
 def _cmd_import_wide(args: argparse.Namespace) -> int:
-    from toolkit.inputs.observations import import_wide
-
-    frame = import_wide(args.file, indicator_id=args.indicator, sheet=args.sheet, out=args.out, year=None)
-    print(f"wrote {len(frame)} observation(s) of {args.indicator} for {frame['unit_id'].nunique()} unit(s) to {args.out}")
-    return 0
+    return commands.import_table(args.file, indicator=args.indicator, sheet=args.sheet, out=args.out)
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
-    from toolkit.engine.assess import assess_to_file
-
-    assess_to_file(data=args.data, targets=args.targets, as_of=args.as_of, units=args.units, out=args.out)
+    commands.assess_to_file(data=args.data, targets=args.targets, as_of=args.as_of, units=args.units, out=args.out)
     return 0
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
-    from toolkit.demo.panel import write_demo_data
-
-    path = write_demo_data(seed=args.seed)
-    print(f"wrote {path}")
-    return 0
+    return commands.demo_data(args.seed)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from toolkit.batch.run import run_batch
-
-    return run_batch(
-        units=args.units, workers=args.workers, data=args.data, as_of=args.as_of, targets=args.targets, out=args.out,
-        params_dir=args.params_dir, extras={} if args.no_extras else None,
-    )
+    return commands.run(units=args.units, workers=args.workers, data=args.data, as_of=args.as_of,
+                        targets=args.targets, out=args.out, params_dir=args.params_dir,
+                        extras={} if args.no_extras else None)
 
 
 def _cmd_golden(args: argparse.Namespace) -> int:
-    from toolkit.batch.golden import write_golden
-
-    for path in write_golden(units=args.units):
-        print(f"wrote {path}")
-    return 0
+    return commands.golden(args.units)
 
 
 def build_parser() -> argparse.ArgumentParser:

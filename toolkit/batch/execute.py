@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolkit.batch.pages import error_notebook, render_html
 from toolkit.core import io
 
 KERNEL_NAME = "python3"
@@ -151,7 +152,6 @@ def _execute(job: Job) -> BaseException | None:
 
 def execute_job(job: Job) -> Outcome:
     """Execute and render one notebook; runs in a worker process and never raises."""
-    from toolkit.batch.pages import error_notebook, render_html
 
     started = time.perf_counter()
     outcome = Outcome(job.name, job.kind)

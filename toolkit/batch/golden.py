@@ -38,12 +38,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from toolkit.batch.execute import Job, declared_parameters
+from toolkit.batch.plan import TEMPLATE
+from toolkit.batch.pool import run_jobs
+from toolkit.core import io
 from toolkit.core.errors import Problem, ToolkitError
-from toolkit.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+from toolkit.core.paths import PROJECT_ROOT, display_path
+from toolkit.inputs.units import check_unit_id, load_units, resolve_unit
 
 GOLDEN_DIR = PROJECT_ROOT / "tests" / "golden"
 GOLDEN_UNITS = ("national", "zhejiang", "tibet")
-TEMPLATE = NOTEBOOKS_DIR / "province_report.ipynb"
 INJECTED_TAG = "injected-parameters"
 INJECTED_ID = "injected-parameters"
 #: Notebook-level papermill metadata kept in the copies (the rest is volatile or machine-specific).
@@ -91,10 +95,7 @@ def strip_volatile(nb, *, template: Path = TEMPLATE):
 
 
 def _relative(path: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return Path(path).name
+    return display_path(path, outside="name")
 
 
 def _searchable_text(nb) -> str:
@@ -142,8 +143,6 @@ def _failure_text(outcome) -> str:
 
 
 def _resolve(units: Sequence[str] | None) -> list[str]:
-    from toolkit.inputs.units import check_unit_id, load_units, resolve_unit
-
     if not units:
         return list(GOLDEN_UNITS)
     table = load_units()
@@ -157,26 +156,23 @@ def write_golden(units: Sequence[str] | None = None, *, workers: int = 2, templa
     Returns the written paths. Raises :class:`GoldenError` (nothing written) when a unit fails or a copy
     would contain an absolute path of this machine.
     """
-    import nbformat
-
-    from toolkit.batch import run as batch
-    from toolkit.batch import execute
+    import nbformat  # 2.4 s cold here (jsonschema): not loaded for the other CLI commands
 
     template = Path(template) if template else TEMPLATE
     golden_dir = Path(golden_dir) if golden_dir else GOLDEN_DIR
     unit_ids = _resolve(units)
-    declared = execute.declared_parameters(template)
+    declared = declared_parameters(template)
     missing = [name for name in golden_parameters("x") if name not in declared]
     if missing:
         raise GoldenError(f"the template does not declare {', '.join(missing)}", path=template)
     with tempfile.TemporaryDirectory(prefix="toolkit-golden-") as tmp:
         tmp_dir = Path(tmp)
-        jobs = [execute.Job(name=unit_id, kind="unit", template=template, parameters=golden_parameters(unit_id),
+        jobs = [Job(name=unit_id, kind="unit", template=template, parameters=golden_parameters(unit_id),
                             notebook=tmp_dir / "notebooks" / f"{unit_id}.ipynb",
                             html=tmp_dir / "html" / f"{unit_id}.html", cwd=template.parent,
                             title=f"{unit_id} (golden)")
                 for unit_id in unit_ids]
-        outcomes = batch.run_jobs(jobs, workers=max(1, min(workers, len(jobs))), progress=False, echo=False)
+        outcomes = run_jobs(jobs, workers=max(1, min(workers, len(jobs))), progress=False, echo=False)
         failed = [o for o in outcomes.values() if not o.ok]
         if failed:
             raise GoldenError("golden notebook(s) failed to execute; nothing was written", path=template,
@@ -188,13 +184,11 @@ def write_golden(units: Sequence[str] | None = None, *, workers: int = 2, templa
             nb = strip_volatile(nbformat.read(job.notebook, as_version=4), template=template)
             leaks = find_absolute_paths(nb, extra=[tmp_dir])
             problems += [Problem(f"{job.name}: absolute path in the executed notebook: {leak}",
-                                 "print paths relative to the project (toolkit.reports.unit_report.context.display_path)")
+                                 "print paths relative to the project (toolkit.core.paths.display_path)")
                          for leak in leaks[:5]]
             cleaned[job.name] = nb
     if problems:
         raise GoldenError("golden notebook(s) would not be portable; nothing was written", problems=problems)
-    from toolkit.core import io
-
     written = []
     for unit_id in unit_ids:
         path = golden_dir / f"{template.stem}_{unit_id}.ipynb"

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import __version__
+from toolkit.contracts.run_folder import RunFolder
 from toolkit.core import io
-from toolkit.core.paths import PROJECT_ROOT
+from toolkit.core.paths import PROJECT_ROOT, display_path
 
-MANIFEST_NAME = "run.json"
 PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "papermill", "nbconvert", "nbclient", "ipykernel",
             "matplotlib", "seaborn")
 
@@ -34,21 +34,12 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def display_path(path: str | Path) -> str:
-    """Project-relative POSIX path when inside the project, else absolute: outputs do not depend on the checkout."""
-    path = Path(path).resolve()
-    try:
-        return path.relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def input_checksums(paths: Iterable[str | Path]) -> dict[str, str | None]:
     """``{display path: sha256}`` of every input, sorted; a file that vanished is recorded as ``None``."""
     checksums: dict[str, str | None] = {}
     for path in paths:
         path = Path(path)
-        key = display_path(path)
+        key = display_path(path, outside="resolved")
         if key not in checksums:
             checksums[key] = sha256_file(path) if path.is_file() else None
     return dict(sorted(checksums.items()))
@@ -118,10 +109,10 @@ def write_manifest(out_dir: str | Path, *, started: str, finished: str, units: S
     """Build the manifest, write ``<out_dir>/run.json`` atomically and return it (the index is built from it)."""
     manifest = build_manifest(started=started, finished=finished, units=units, extras=extras, inputs=inputs,
                               settings=settings)
-    io.write_text(Path(out_dir) / MANIFEST_NAME, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    io.write_text(RunFolder(Path(out_dir)).manifest, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     return manifest
 
 
 def read_manifest(out_dir: str | Path) -> dict[str, Any]:
     """The ``run.json`` of a finished run (to rebuild its index without re-running)."""
-    return json.loads((Path(out_dir) / MANIFEST_NAME).read_text(encoding="utf-8"))
+    return json.loads(RunFolder(Path(out_dir)).manifest.read_text(encoding="utf-8"))

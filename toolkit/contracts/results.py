@@ -1,10 +1,17 @@
-"""The assessment categories, in display order, and the one colour each has wherever it is shown.
+"""The results contract: the columns of ``results.csv``, their types, the categories and the flags' words.
 
-Kept in a module of its own (no imports) so the index renderer, the reports, the overview and the engine
-share one definition without the renderer loading the models.
+The one definition, used by the engine (which writes the rows through :func:`typed_results`), the batch
+(which orders the combined file), the reports and the index (categories and their colours). Column names
+are a public interface: add columns freely, never rename these. Documented for users in the README and in
+``docs/interfaces.md``. Imports nothing heavier than pandas, so the index renderer stays light.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
 
 #: The results contract's categories, in display order.
 CATEGORIES = ("achieved", "not_achieved", "on_track", "likely", "at_risk", "off_track", "insufficient_data",
@@ -21,3 +28,59 @@ DARK_CATEGORIES = frozenset({"achieved", "off_track", "not_achieved"})
 def text_colour(category: str) -> str:
     """White on the dark category colours, black on the light ones."""
     return "#fff" if category in DARK_CATEGORIES else "#000"
+
+
+#: Column order of results.csv. Names are a public interface: add columns, never rename these.
+RESULT_COLUMNS = [
+    "unit_id", "indicator_id", "target_set",
+    "comparator", "target_value", "target_year",
+    "as_of", "n_obs", "first_year", "latest_year", "latest_value",
+    "met_latest", "model", "forecast", "lo80", "hi80", "lo95", "hi95", "p_attain",
+    "attain_year", "attain_year_lo", "attain_year_hi",
+    "aarr_observed", "aarr_required", "eurostat_ratio", "eurostat_category",
+    "category", "flags",
+]
+#: Extra columns (allowed by the contract) that make a row readable on its own.
+EXTRA_COLUMNS = ["area", "direction", "unit", "transform", "n_censored", "latest_qualifier", "target_kind", "base_year",
+                 "base_value"]
+#: The words of the ``flags`` column, in plain language for the reports.
+FLAG_TEXT = {
+    "censored": "some values are published only as bounds (e.g. 'above 99%'); they are not fitted as points",
+    "gaps": "years are missing between the first and the latest observation",
+    "short_series": "too few points for back-testing; the model choice is a documented default",
+    "outlier": "a point lies more than 3 residual standard deviations from the linear trend",
+    "break": "the CUSUM test on the linear trend's residuals suggests a structural break (p < 0.05)",
+    "at_bound": "a value sits at the indicator's hard bound (e.g. 0 or 100), where the scale is clipped",
+    "moving_away": "the observed trend moves away from the better direction",
+    "stale": "the latest observation is more than 3 years older than the as-of year",
+    "synthetic": "synthetic demonstration data, not official statistics",
+    "relative_target_base_observed": "relative target resolved from the observed base-year value",
+    "relative_target_base_estimated": "relative target resolved from the trend's estimate of the base year "
+                                      "(not observed); its uncertainty is carried into p_attain",
+    "relative_target_base_missing": "relative target cannot be resolved: no base-year value and no trend",
+    "target_year_not_observed": "the target year has passed but has no observation; the value is a nowcast",
+}
+#: Categories of rows with a target.
+TARGET_CATEGORIES = [c for c in CATEGORIES if c != "no_target"]
+#: Categories counted as "on track" in the regional shares: met already, or P(attain) >= the on_track bound.
+ON_TRACK = ("achieved", "on_track")
+#: Integer columns that are always filled, and those that may be empty (nullable Int64).
+INT_COLUMNS = ("n_obs", "n_censored")
+NULLABLE_INT_COLUMNS = ("target_year", "first_year", "latest_year", "attain_year", "attain_year_lo",
+                        "attain_year_hi", "base_year")
+
+
+def typed_results(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Result rows as the contract's table: contract columns first, then the extra columns, typed."""
+    frame = pd.DataFrame(list(rows), columns=RESULT_COLUMNS + EXTRA_COLUMNS)
+    for col in INT_COLUMNS:
+        frame[col] = frame[col].astype(int)
+    for col in NULLABLE_INT_COLUMNS:
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
+    frame["met_latest"] = frame["met_latest"].astype("boolean")
+    return frame
+
+
+def targeted(results: pd.DataFrame) -> pd.DataFrame:
+    """The rows of indicators that have a target (``no_target`` rows, trend only, dropped)."""
+    return results[results["category"] != "no_target"]

@@ -2,10 +2,13 @@
 
 A message names the file, the row (or sheet/cell), the column, what is wrong and how to fix it.
 Validation collects every problem of a file (up to :data:`MAX_PROBLEMS`) instead of stopping at the first.
+The "did you mean" helpers live here because every message that names an unknown word uses them.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,3 +77,24 @@ class ParamsError(ToolkitError):
 
 class BatchError(ToolkitError):
     """A batch run that cannot start (bad output folder, no units)."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str], *, n: int = 1, cutoff: float = 0.6,
+                 case_sensitive: bool = False) -> list[str]:
+    """Close matches of ``name`` among ``candidates``, best first.
+
+    Case-insensitive by default (unit and column names, where 'Beijing' means 'beijing'); params keys and
+    values are matched case-sensitively, since YAML keys are.
+    """
+    if case_sensitive:
+        return difflib.get_close_matches(str(name), [str(c) for c in candidates], n=n, cutoff=cutoff)
+    by_key: dict[str, str] = {}
+    for cand in candidates:
+        by_key.setdefault(str(cand).casefold(), str(cand))
+    return [by_key[k] for k in difflib.get_close_matches(str(name).casefold(), list(by_key), n=n, cutoff=cutoff)]
+
+
+def suggestion(name: str, candidates: Iterable[str]) -> str:
+    """" (did you mean 'x'?)" or an empty string: the tail of an 'unknown ...' message."""
+    close = did_you_mean(name, candidates)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,8 +1,14 @@
-"""Where the project's shipped files live, so that no module hard-codes a path."""
+"""Where the project's shipped files live, and the one way to show or resolve a path.
+
+No module hard-codes a path. Paths shown in outputs (``summary.json``, ``run.json``, messages, goldens) are
+project-relative when the file lies inside the project, so outputs do not depend on the checkout location;
+what is shown for a file *outside* the project differs by output and is chosen explicitly with ``outside``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "data"
@@ -14,3 +20,36 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 OUTPUTS_DIR = PROJECT_ROOT / "outputs"
 UNITS_CSV = DATA_DIR / "units.csv"
 INDICATORS_CSV = DATA_DIR / "indicators.csv"
+
+Outside = Literal["as_given", "resolved", "name"]
+
+
+def display_path(path: str | Path, *, outside: Outside = "as_given") -> str:
+    """``path`` relative to the project root (POSIX) when inside it; otherwise as ``outside`` says.
+
+    ``as_given``: the path as the caller wrote it (``summary.json``, params messages); ``resolved``: the
+    absolute POSIX path (``run.json``, which must say exactly which file was read); ``name``: the file name
+    only (golden notebooks, which must not carry a machine's paths).
+    """
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        if outside == "resolved":
+            return resolved.as_posix()
+        return Path(path).name if outside == "name" else str(path)
+
+
+def project_path(path: str | Path) -> Path:
+    """A path from a params file or a notebook parameter: absolute as is, relative to the project root otherwise."""
+    path = Path(str(path).strip()).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def user_path(path: str | Path) -> Path:
+    """A path typed on the command line: absolute as is, else relative to the current folder when the file
+    is there, else relative to the project root (so ``--data data/x.csv`` works from any folder)."""
+    path = Path(path).expanduser()
+    if path.is_absolute():
+        return path
+    return (Path.cwd() / path).resolve() if (Path.cwd() / path).exists() else (PROJECT_ROOT / path).resolve()

@@ -3,7 +3,7 @@
 Why it exists: real provincial series are far too sparse to demonstrate a province report, so the
 toolkit ships a generator whose output is consistent with the REAL national series, deterministic for a
 seed, stored apart from real data, and marked on every row (``source`` starts with ``SYNTHETIC``) so
-every report built on it shows :data:`SYNTHETIC_BANNER`.
+every report built on it shows the banner of :mod:`toolkit.contracts.synthetic`.
 
 Model (data/demo/README.md has the full description and every hard case). On each indicator's modelling
 scale ``z`` (log / logit / identity, from data/indicators.csv)::
@@ -26,11 +26,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from toolkit.contracts.observations import OBS_COLUMNS
+from toolkit.contracts.synthetic import SYNTHETIC_NOTE, synthetic_source
 from toolkit.core import io
-from toolkit.inputs.catalog import load_indicators, load_targets
-from toolkit.inputs.observations import OBS_COLUMNS, load_observations
 from toolkit.core.paths import DEMO_DIR, OBSERVATIONS_DIR
 from toolkit.engine.transforms import get_transform
+from toolkit.inputs.catalog import load_indicators, load_targets
+from toolkit.inputs.observations import load_observations
 from toolkit.inputs.units import load_units
 
 DEFAULT_SEED = 20240601
@@ -40,10 +42,6 @@ TARGET_SETS = ("outline-2011-2020", "outline-2021-2030")  # indicators with a ta
 YEARS = tuple(range(2010, 2021))
 CENTRE_YEAR = 2015  # random slopes pivot here, so random levels describe the middle of the period
 
-SYNTHETIC_PREFIX = "SYNTHETIC"
-SYNTHETIC_NOTE = "not official statistics"
-SYNTHETIC_BANNER = "Synthetic demonstration data — not official statistics"
-SYNTHETIC_BANNER_ZH = "合成演示数据，非官方统计"
 
 # Gaps between provinces, in units of an indicator's `spread`: positive = worse than the nation.
 REGION_DISADVANTAGE = {"east": -1.0, "northeast": -0.5, "central": 0.0, "west": 1.0}
@@ -165,18 +163,6 @@ HARD_CASES: tuple[HardCase, ...] = (
     HardCase("shanghai", "hospital_delivery", "bound", "100.00% (the upper bound) from 2016"),
     HardCase("beijing", "neonatal_tetanus", "bound", "0 (the lower bound, log scale) from 2017"),
 )
-
-
-def synthetic_source(seed: int) -> str:
-    """The ``source`` text of every generated row."""
-    return f"{SYNTHETIC_PREFIX} demonstration data (toolkit.demo, seed {seed})"
-
-
-def is_synthetic(obs: pd.DataFrame) -> bool:
-    """True when any row of ``obs`` comes from a synthetic generator (its ``source`` starts with SYNTHETIC)."""
-    if "source" not in obs.columns or obs.empty:
-        return False
-    return bool(obs["source"].astype("string").fillna("").str.startswith(SYNTHETIC_PREFIX).any())
 
 
 def generate_demo_data(seed: int = DEFAULT_SEED) -> pd.DataFrame:

@@ -10,77 +10,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from toolkit.contracts.results import EXTRA_COLUMNS, RESULT_COLUMNS, typed_results
+from toolkit.contracts.synthetic import synthetic_rows
 from toolkit.engine import rates
-from toolkit.inputs.catalog import load_indicators, load_targets, resolve_target_value, target_met
-from toolkit.contracts.results import CATEGORIES
-from toolkit.inputs.observations import load_observations
-from toolkit.demo.panel import SYNTHETIC_PREFIX
-from toolkit.core.errors import ToolkitError
 from toolkit.engine.flags import quality_flags
-from toolkit.engine.models import InsufficientDataError, TrendFit, TrendSettings, fit_trend
-from toolkit.inputs.schema import FIRST_YEAR, LAST_YEAR
-from toolkit.engine.transforms import get_transform
-
-#: Column order of results.csv. Names are a public interface: add columns, never rename these.
-RESULT_COLUMNS = [
-    "unit_id", "indicator_id", "target_set",
-    "comparator", "target_value", "target_year",
-    "as_of", "n_obs", "first_year", "latest_year", "latest_value",
-    "met_latest", "model", "forecast", "lo80", "hi80", "lo95", "hi95", "p_attain",
-    "attain_year", "attain_year_lo", "attain_year_hi",
-    "aarr_observed", "aarr_required", "eurostat_ratio", "eurostat_category",
-    "category", "flags",
-]
-#: Extra columns (allowed by the contract) that make a row readable on its own.
-EXTRA_COLUMNS = ["area", "direction", "unit", "transform", "n_censored", "latest_qualifier", "target_kind", "base_year",
-                 "base_value"]
-
-POINT_QUALIFIERS = {"=", ""}
-GOOD_IF_LOW = {"<", "<="}
-
-
-@dataclass(frozen=True)
-class AssessSettings:
-    """Everything the assessment needs besides the data; built from params/defaults.yaml."""
-
-    min_points: int = 4
-    categories: Mapping[str, float] = field(default_factory=lambda: {"on_track": 0.9, "likely": 0.6, "at_risk": 0.25})
-    interval_levels: tuple[float, float] = (0.8, 0.95)
-    trend: TrendSettings = field(default_factory=TrendSettings)
-    attain_horizon: int = 2050
-    transform_overrides: Mapping[str, str] = field(default_factory=dict)
-    saturating_cap: float = 110.0
-    eurostat_thresholds: tuple[float, float, float] = (0.95, 0.6, 0.0)
-
-    @classmethod
-    def from_params(cls, params: Any) -> AssessSettings:
-        """Build settings from a ``UnitParams`` object or the defaults mapping."""
-        get = params.get if isinstance(params, Mapping) else lambda key, default=None: getattr(params, key, default)
-        base, base_trend = cls(), TrendSettings()  # a missing key keeps the dataclass default
-        trend = TrendSettings(
-            candidates=tuple(get("models", base_trend.candidates)),
-            recent_window=int(get("recent_window", base_trend.recent_window)),
-            min_points=int(get("min_points", base_trend.min_points)),
-            min_backtest_points=int(get("min_backtest_points", base_trend.min_backtest_points)),
-            selection=str(get("model_selection", base_trend.selection)),
-        )
-        return cls(
-            min_points=int(get("min_points", base.min_points)),
-            categories=dict(get("categories", base.categories)),
-            interval_levels=tuple(get("interval_levels", base.interval_levels)),
-            trend=trend,
-            attain_horizon=int(get("attain_horizon", base.attain_horizon)),
-            transform_overrides=dict(get("transform_overrides", {}) or {}),
-            saturating_cap=float(get("saturating_cap", base.saturating_cap)),
-            eurostat_thresholds=tuple(get("eurostat_thresholds", base.eurostat_thresholds)),
-        )
+from toolkit.engine.models import InsufficientDataError, TrendFit, fit_trend
+from toolkit.engine.series import SeriesData, bound_meets, p_meets, series_transform
+from toolkit.engine.settings import AssessSettings
+from toolkit.inputs.catalog import load_indicators, resolve_target_value
 
 
 @dataclass
@@ -106,65 +49,6 @@ class Assessment:
             out[f"lo{pct}"] = self.transform.inverse(qs[:, 0])
             out[f"hi{pct}"] = self.transform.inverse(qs[:, 1])
         return pd.DataFrame(out)
-
-
-@dataclass(frozen=True)
-class SeriesData:
-    """One series' observations up to the as-of year, sorted by year, as plain arrays (fast to scan)."""
-
-    years: np.ndarray
-    values: np.ndarray
-    qualifiers: np.ndarray
-    is_point: np.ndarray
-
-    @classmethod
-    def from_frame(cls, observations: pd.DataFrame, as_of: int) -> SeriesData:
-        years = observations["year"].to_numpy()
-        keep = years <= as_of
-        order = np.argsort(years[keep], kind="stable")
-        qualifiers = observations["qualifier"].to_numpy(object)[keep][order]
-        qualifiers = np.array(["=" if (q is None or q != q or q == "") else str(q) for q in qualifiers], dtype=object)
-        return cls(years=years[keep][order].astype(int), values=observations["value"].to_numpy(float)[keep][order],
-                   qualifiers=qualifiers, is_point=qualifiers == "=")
-
-    def __len__(self) -> int:
-        return len(self.years)
-
-    @property
-    def point_years(self) -> np.ndarray:
-        return self.years[self.is_point]
-
-    @property
-    def point_values(self) -> np.ndarray:
-        return self.values[self.is_point]
-
-
-def _synthetic_rows(observations: pd.DataFrame) -> pd.Series:
-    if "source" not in observations:
-        return pd.Series(False, index=observations.index)
-    return observations["source"].astype(str).str.startswith(SYNTHETIC_PREFIX)
-
-
-def _p_meets(pred_cdf: np.ndarray, comparator: str) -> np.ndarray:
-    """P(target satisfied) from P(Z <= g(target)); the distribution is continuous so < and <= agree."""
-    return pred_cdf if comparator in GOOD_IF_LOW else 1.0 - pred_cdf
-
-
-def bound_meets(value: float, qualifier: str, comparator: str, target: float) -> bool | None:
-    """Whether a published bound ('>' v or '<' v) proves the target met (True), missed (False) or neither (None)."""
-    if qualifier in POINT_QUALIFIERS:
-        return target_met(value, comparator, target)
-    if qualifier == ">":  # true value is above v
-        if comparator in (">", ">=") and value >= target:
-            return True
-        if comparator in ("<", "<=") and value >= target:
-            return False
-    if qualifier == "<":  # true value is below v
-        if comparator in ("<", "<=") and value <= target:
-            return True
-        if comparator in (">", ">=") and value <= target:
-            return False
-    return None
 
 
 def _category(p: float, thresholds: Mapping[str, float]) -> str:
@@ -224,15 +108,14 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
     """
     settings = settings or AssessSettings()
     if synthetic is None:
-        synthetic = bool(_synthetic_rows(observations).any())
+        synthetic = bool(synthetic_rows(observations).any())
     series = SeriesData.from_frame(observations, as_of)
     points = pd.DataFrame({"year": series.point_years, "value": series.point_values})
     bounds = pd.DataFrame({"year": series.years[~series.is_point], "value": series.values[~series.is_point],
                            "qualifier": series.qualifiers[~series.is_point]})
     row = _empty_row(unit_id, indicator, target, target_set, as_of)
     row.update(n_obs=len(points), n_censored=len(bounds))
-    transform_name = settings.transform_overrides.get(indicator.name, indicator["transform"])
-    transform = get_transform(transform_name, cap=settings.saturating_cap)
+    transform_name, transform = series_transform(indicator, settings)
     row["transform"] = transform_name
     if len(series):
         row.update(first_year=int(series.years[0]), latest_year=int(series.years[-1]),
@@ -292,7 +175,7 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
             p = _p_with_uncertain_base(fit, transform, target, target_year, comparator)
         else:
             pred = fit.predictive(np.array([target_year], dtype=float))
-            p = float(_p_meets(pred.cdf(np.array([transform.forward(target_value)])), comparator)[0])
+            p = float(p_meets(pred.cdf(np.array([transform.forward(target_value)])), comparator)[0])
         row["p_attain"] = p
         row["category"] = _category(p, settings.categories)
     _attainment_years(row, series, verdicts, fit, transform, comparator, target_value, as_of, settings)
@@ -329,7 +212,7 @@ def _p_with_uncertain_base(fit: TrendFit, transform, target: pd.Series, target_y
     base_z = fit.predictive(np.array([float(target["base_year"])])).ppf(qs)[0]
     thresholds = transform.forward((1.0 + float(target["target_value"])) * transform.inverse(base_z))
     target_pred = fit.predictive(np.full(len(thresholds), float(target_year)))
-    return float(np.mean(_p_meets(target_pred.cdf(thresholds), comparator)))
+    return float(np.mean(p_meets(target_pred.cdf(thresholds), comparator)))
 
 
 def _rates_columns(row: dict, series: SeriesData, target_value: float, target_year: int,
@@ -379,7 +262,7 @@ def _attainment_years(row: dict, series: SeriesData, verdicts: list[bool | None]
     years = np.arange(start, settings.attain_horizon + 1, dtype=float)
     if not len(years):
         return
-    prob = _p_meets(fit.predictive(years).cdf(np.full(len(years), transform.forward(target_value))), comparator)
+    prob = p_meets(fit.predictive(years).cdf(np.full(len(years), transform.forward(target_value))), comparator)
     row.update(attain_year=_first_year_at(prob, years, 0.5), attain_year_lo=_first_year_at(prob, years, 0.1),
                attain_year_hi=_first_year_at(prob, years, 0.9))
 
@@ -393,7 +276,7 @@ def assess_unit(unit_id: str, observations: pd.DataFrame, targets: pd.DataFrame,
     unit_obs = observations[observations["unit_id"] == unit_id]
     by_indicator = {key: frame for key, frame in unit_obs.groupby("indicator_id", sort=False)}
     empty = unit_obs.iloc[0:0]
-    synthetic_ids = set(unit_obs.loc[_synthetic_rows(unit_obs), "indicator_id"])
+    synthetic_ids = set(unit_obs.loc[synthetic_rows(unit_obs), "indicator_id"])
     results = []
     targeted = set()
     for _, target in targets.iterrows():
@@ -413,15 +296,7 @@ def assess_unit(unit_id: str, observations: pd.DataFrame, targets: pd.DataFrame,
 
 def results_frame(assessments: Iterable[Assessment | dict]) -> pd.DataFrame:
     """The results-contract table (contract columns first, then the extra columns)."""
-    rows = [a.row if isinstance(a, Assessment) else a for a in assessments]
-    frame = pd.DataFrame(rows, columns=RESULT_COLUMNS + EXTRA_COLUMNS)
-    for col in ("n_obs", "n_censored"):
-        frame[col] = frame[col].astype(int)
-    for col in ("target_year", "first_year", "latest_year", "attain_year", "attain_year_lo", "attain_year_hi",
-                "base_year"):
-        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
-    frame["met_latest"] = frame["met_latest"].astype("boolean")
-    return frame
+    return typed_results(a.row if isinstance(a, Assessment) else a for a in assessments)
 
 
 def assess_many(observations: pd.DataFrame, targets: pd.DataFrame, *, as_of: int,
@@ -440,27 +315,3 @@ def assess_many(observations: pd.DataFrame, targets: pd.DataFrame, *, as_of: int
         rows += [a.row for a in assess_unit(unit_id, unit_obs, targets, as_of=as_of, settings=settings,
                                             indicators=indicators)]
     return results_frame(rows)
-
-
-def assess_to_file(*, data: Sequence[str | Path], targets: str, as_of: int, units: Sequence[str] | None,
-                   out: str | Path) -> pd.DataFrame:
-    """The ``python -m toolkit assess`` command: load, assess, write CSV (or XLSX when ``out`` ends in .xlsx)."""
-    from toolkit.core import io
-    from toolkit.inputs.params import load_defaults
-    from toolkit.inputs.units import resolve_unit
-
-    if not FIRST_YEAR <= as_of <= LAST_YEAR:
-        raise ToolkitError(f"--as-of {as_of} is not a plausible year. "
-                           f"Fix: give a year between {FIRST_YEAR} and {LAST_YEAR}.")
-    observations = load_observations(data)
-    target_table = load_targets(targets)
-    unit_ids = [resolve_unit(u) for u in units] if units else None
-    frame = assess_many(observations, target_table, as_of=as_of, units=unit_ids,
-                        settings=AssessSettings.from_params(load_defaults()))
-    out = Path(out)
-    if out.suffix.lower() == ".xlsx":
-        io.write_xlsx(out, frame)
-    else:
-        io.write_csv(out, frame)
-    print(f"wrote {out} ({len(frame)} rows, {frame['unit_id'].nunique()} unit(s))")
-    return frame

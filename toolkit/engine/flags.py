@@ -10,22 +10,6 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.diagnostic import breaks_cusumolsresid
 
-FLAG_TEXT = {
-    "censored": "some values are published only as bounds (e.g. 'above 99%'); they are not fitted as points",
-    "gaps": "years are missing between the first and the latest observation",
-    "short_series": "too few points for back-testing; the model choice is a documented default",
-    "outlier": "a point lies more than 3 residual standard deviations from the linear trend",
-    "break": "the CUSUM test on the linear trend's residuals suggests a structural break (p < 0.05)",
-    "at_bound": "a value sits at the indicator's hard bound (e.g. 0 or 100), where the scale is clipped",
-    "moving_away": "the observed trend moves away from the better direction",
-    "stale": "the latest observation is more than 3 years older than the as-of year",
-    "synthetic": "synthetic demonstration data, not official statistics",
-    "relative_target_base_observed": "relative target resolved from the observed base-year value",
-    "relative_target_base_estimated": "relative target resolved from the trend's estimate of the base year "
-                                      "(not observed); its uncertainty is carried into p_attain",
-    "relative_target_base_missing": "relative target cannot be resolved: no base-year value and no trend",
-    "target_year_not_observed": "the target year has passed but has no observation; the value is a nowcast",
-}
 BREAK_MIN_POINTS = 8
 OUTLIER_SD = 3.0
 STALE_YEARS = 3

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from toolkit.contracts.params import MODEL_NAMES
 from toolkit.engine import selection
 from toolkit.engine.predictive import SCALE_FLOOR, Predictive
 
@@ -62,8 +63,8 @@ __all__ = [
     "DAMPING_GRID",
 ]
 
-#: Names of the candidate models, in the order reports list them.
-CANDIDATES: tuple[str, ...] = ("linear", "recent", "drift", "damped")
+#: Names of the candidate models, in the order reports list them (defined with the params words).
+CANDIDATES: tuple[str, ...] = MODEL_NAMES
 #: Damping factors averaged by the ``damped`` model (Hyndman et al. bound phi to [0.8, 0.98]).
 DAMPING_GRID: tuple[float, ...] = (0.80, 0.85, 0.90, 0.95, 0.98)
 

@@ -37,6 +37,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from toolkit.contracts.params import EUROSTAT_THRESHOLDS
+
 __all__ = [
     "aarr_two_point",
     "aarr",
@@ -53,8 +55,6 @@ __all__ = [
 NAN = float("nan")
 _FORMS = ("continuous", "discrete")
 
-#: Eurostat's RR cut-offs: significant >= 0.95 > moderate >= 0.6 > insufficient >= 0 > moving away.
-EUROSTAT_THRESHOLDS: tuple[float, float, float] = (0.95, 0.6, 0.0)
 
 
 def _check_form(form: str) -> None:

@@ -28,16 +28,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from toolkit.contracts.params import SATURATING_CAP, TRANSFORM_NAMES
+
 __all__ = ["Transform", "get_transform", "TRANSFORMS", "LOG_FLOOR", "LOGIT_EPS", "SATURATING_CAP"]
 
 #: Names accepted by :func:`get_transform` (``data/indicators.csv`` uses the first three).
-TRANSFORMS: tuple[str, ...] = ("log", "logit", "identity", "saturating")
+TRANSFORMS: tuple[str, ...] = TRANSFORM_NAMES
 #: Smallest value the log transform sees (indicator units); zeros are clipped to it.
 LOG_FLOOR = 1e-3
 #: Distance (percentage points) kept from 0 and from the upper bound by the logit transforms.
 LOGIT_EPS = 0.05
-#: Default upper asymptote of the saturating logit (gross enrolment rates can pass 100%).
-SATURATING_CAP = 110.0
 
 
 @dataclass(frozen=True)

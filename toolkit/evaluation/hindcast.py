@@ -28,11 +28,13 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from toolkit.contracts.observations import is_point
 from toolkit.engine import rates
-from toolkit.engine.assess import POINT_QUALIFIERS, AssessSettings, assess_series
-from toolkit.inputs.catalog import load_indicators, target_met
+from toolkit.engine.assess import assess_series
 from toolkit.engine.models import InsufficientDataError, fit_trend
-from toolkit.engine.transforms import get_transform
+from toolkit.engine.series import series_transform
+from toolkit.engine.settings import AssessSettings
+from toolkit.inputs.catalog import load_indicators, target_met
 
 __all__ = ["run_hindcast", "error_by_model_horizon", "coverage_by_model", "call_accuracy", "mape_table",
            "error_by_indicator", "MODEL_LABELS", "load_national", "ORIGINS", "LAST_YEAR", "RULE_FORECASTS",
@@ -68,9 +70,9 @@ ERROR_COLUMNS = ["indicator_id", "transform", "origin", "year", "horizon", "mode
 
 def load_national() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The real national observations and the 2011-2020 Outline targets (the hindcast's inputs)."""
+    from toolkit.core.paths import OBSERVATIONS_DIR
     from toolkit.inputs.catalog import load_targets
     from toolkit.inputs.observations import load_observations
-    from toolkit.core.paths import OBSERVATIONS_DIR
 
     return load_observations([OBSERVATIONS_DIR / "national.csv"]), load_targets("outline-2011-2020")
 
@@ -82,7 +84,7 @@ def _default_settings() -> AssessSettings:
 
 
 def _points(series: pd.DataFrame) -> pd.DataFrame:
-    keep = series["qualifier"].fillna("=").isin(POINT_QUALIFIERS)
+    keep = is_point(series["qualifier"])
     return series.loc[keep, ["year", "value"]].sort_values("year").reset_index(drop=True)
 
 
@@ -223,8 +225,7 @@ def run_hindcast(observations: pd.DataFrame, targets: pd.DataFrame, origins: Ite
         points = _points(series)
         if len(points) < settings.min_points:
             continue
-        transform_name = settings.transform_overrides.get(indicator.name, indicator["transform"])
-        transform = get_transform(transform_name, cap=settings.saturating_cap)
+        transform_name, transform = series_transform(indicator, settings)
         outcome = _outcome(unit_id, indicator, target, series, settings) \
             if int(target["target_year"]) <= last_year else None
         for origin in origins:

@@ -20,18 +20,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from toolkit.core.errors import DataValidationError, Problem, TargetError, UnknownIndicatorError
-from toolkit.core.paths import INDICATORS_CSV, TARGETS_DIR
-from toolkit.inputs.schema import (
-    choice,
-    file_key,
-    read_reference_table,
-    slug,
-    suggestion,
-    text_column,
-    top_to_bottom,
-    year_column,
-)
+from toolkit.core.errors import DataValidationError, Problem, TargetError, UnknownIndicatorError, suggestion
+from toolkit.core.paths import INDICATORS_CSV, TARGETS_DIR, project_path
+from toolkit.inputs.files import file_key
+from toolkit.inputs.schema import choice, read_reference_table, slug, text_column, top_to_bottom, year_column
 
 COMPARATORS = ("<", "<=", ">", ">=")
 TARGET_KINDS = ("absolute", "relative_change")
@@ -129,16 +121,32 @@ def available_target_sets() -> list[str]:
     return sorted(p.stem for p in TARGETS_DIR.glob("*.csv"))
 
 
-def _target_set_path(set_or_path: str | Path) -> Path:
+def target_set_file(set_or_path: str | Path, *, from_project: bool = False) -> Path:
+    """The CSV file of a target set, without checking that it exists.
+
+    A name (``outline-2021-2030``) is ``data/targets/<name>.csv``; anything with a path separator or a
+    ``.csv`` ending is a path, taken as given, or against the project root when ``from_project`` (params
+    files, whose relative paths are the project's).
+    """
+    if _is_path(set_or_path):
+        return project_path(set_or_path) if from_project else Path(set_or_path)
+    return TARGETS_DIR / f"{set_or_path}.csv"
+
+
+def _is_path(set_or_path: str | Path) -> bool:
     text = str(set_or_path)
-    if isinstance(set_or_path, Path) or any(s in text for s in ("/", "\\")) or text.lower().endswith(".csv"):
-        p = Path(set_or_path)
+    return isinstance(set_or_path, Path) or any(s in text for s in ("/", "\\")) or text.lower().endswith(".csv")
+
+
+def _target_set_path(set_or_path: str | Path) -> Path:
+    p = target_set_file(set_or_path)
+    if _is_path(set_or_path):
         if not p.is_file():
             raise TargetError("target file not found", path=p, problems=[Problem(
                 "no such file",
                 fix="give an existing CSV path, or one of the sets: " + ", ".join(available_target_sets()))])
         return p
-    p = TARGETS_DIR / f"{text}.csv"
+    text = str(set_or_path)
     if not p.is_file():
         sets = available_target_sets()
         raise TargetError(f"unknown target set '{text}'", problems=[Problem(

@@ -8,10 +8,8 @@ ever read.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,31 +17,22 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from toolkit.inputs.catalog import bounds_text, default_indicators, out_of_bounds, resolve_indicator
+from toolkit.contracts.observations import KEY, OBS_COLUMNS, OPTIONAL_COLUMNS, QUALIFIERS, REQUIRED_COLUMNS
 from toolkit.core.errors import DataValidationError, Problem, UnknownIndicatorError, UnknownUnitError
 from toolkit.core.paths import INDICATORS_CSV, UNITS_CSV
+from toolkit.inputs.catalog import bounds_text, default_indicators, out_of_bounds, resolve_indicator
+from toolkit.inputs.files import Grid, file_key, read_grid
 from toolkit.inputs.schema import (
     UNIT_SYMBOLS,
-    Grid,
     Locate,
     canonical_unit,
-    file_key,
     frame_from_grid,
-    read_bytes,
-    read_csv_grid,
-    suggestion,
     text_column,
     top_to_bottom,
     validate_frame,
     year_column,
 )
 from toolkit.inputs.units import unit_resolver
-
-OBS_COLUMNS = ["unit_id", "indicator_id", "year", "value", "qualifier", "unit", "source", "note"]
-REQUIRED_COLUMNS = ["unit_id", "indicator_id", "year", "value", "unit", "source"]
-OPTIONAL_COLUMNS = ["qualifier", "note"]
-QUALIFIERS = ("=", ">", "<")
-KEY = ["unit_id", "indicator_id", "year"]
 
 OBS_SCHEMA = pa.DataFrameSchema({
     "unit_id": text_column(if_empty="give a unit id or name, e.g. beijing or 北京"),
@@ -58,83 +47,8 @@ OBS_SCHEMA = pa.DataFrameSchema({
     "note": text_column(nullable=True),
 })
 
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
 
 # --------------------------------------------------------------------------------------------------- reading
-
-
-def _number_text(value: float) -> str:
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-
-
-def _cell_text(cell) -> str:
-    """A worksheet cell as the text a user would see (percent-formatted numbers keep their % sign)."""
-    value = cell.value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).upper()
-    if isinstance(value, int | float):
-        if "%" in (getattr(cell, "number_format", "") or ""):
-            return _number_text(round(float(value) * 100, 10)) + "%"
-        return _number_text(float(value)) if isinstance(value, float) else str(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _xlsx_grid(path: Path, raw: bytes, sheet: str | None) -> Grid:
-    import openpyxl  # only for workbooks: it takes a tenth of a second to import
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on damaged files; all mean "unreadable"
-        raise DataValidationError("cannot be read as an XLSX workbook", path=path, problems=[Problem(
-            f"{type(exc).__name__}: {exc}", fix="open it in Excel and save it again as .xlsx, or export CSV UTF-8")]
-        ) from None
-    try:
-        sheets = {ws.title: ws for ws in book.worksheets}  # chart sheets have no cells
-        if not sheets or (sheet is not None and sheet not in sheets):
-            raise DataValidationError(f"has no sheet '{sheet}'" if sheets else "has no worksheet", path=path,
-                                      problems=[Problem(f"the workbook's sheets are: {', '.join(sheets)}"
-                                                        f"{suggestion(sheet or '', sheets)}",
-                                                        fix="give one of these names as the sheet (--sheet NAME)")])
-        ws = sheets[sheet] if sheet is not None else next(iter(sheets.values()))
-        ws.reset_dimensions()  # some writers store a wrong size; read what is there
-        rows, lines = [], []
-        for number, row in enumerate(ws.iter_rows(min_row=1), start=1):
-            cells = [_cell_text(c) for c in row]
-            while cells and not cells[-1]:
-                cells.pop()
-            if cells:
-                rows.append(cells)
-                lines.append(number)
-        return Grid(path=path, rows=rows, lines=lines, sheet=ws.title)
-    finally:
-        book.close()
-
-
-def read_grid(path: str | Path, *, sheet: str | None = None) -> Grid:
-    """The cells of a CSV file (UTF-8 with or without BOM, GBK/GB18030) or of one sheet of an XLSX workbook.
-
-    The file type is taken from the content, not the extension; the file is only read.
-    """
-    p = Path(path)
-    raw = read_bytes(p)
-    if raw.startswith(b"PK\x03\x04"):
-        return _xlsx_grid(p, raw, sheet)
-    if raw.startswith(_XLS_MAGIC):
-        raise DataValidationError("is an old-style .xls workbook, which is not supported", path=p, problems=[Problem(
-            "only .xlsx workbooks and CSV files can be read",
-            fix="open it in Excel and save it as .xlsx or CSV UTF-8")])
-    if p.suffix.lower() in (".xlsx", ".xlsm"):
-        raise DataValidationError("is not a valid XLSX workbook", path=p, problems=[Problem(
-            "the file is not a zip archive as .xlsx files are", fix="save it again from Excel as .xlsx")])
-    if sheet is not None:
-        raise DataValidationError("is a CSV file, not a workbook", path=p, problems=[Problem(
-            f"a sheet name ('{sheet}') only applies to .xlsx workbooks", fix="leave out the sheet name")])
-    return read_csv_grid(p, raw)
 
 
 # -------------------------------------------------------------------------------------------------- checking
@@ -317,23 +231,18 @@ def load_observations(paths: str | Path | Iterable[str | Path], *, units: pd.Dat
     return frame[OBS_COLUMNS + ["file"]].astype({"year": "int64", "value": "float64"})
 
 
-def validate_files(paths: str | Path | Iterable[str | Path]) -> int:
-    """``python -m toolkit validate``: print one summary line per valid file; raise for the invalid ones."""
+def validation_report(paths: str | Path | Iterable[str | Path]) -> list[str]:
+    """One summary line per valid file (``python -m toolkit validate``); raises for the invalid ones."""
     _, summaries, errors = _load_all(paths, None, None, None)
     bad = {e.path for e in errors}
+    lines = []
     for path, (rows, units, indicators, first, last, exact) in summaries.items():
         if path not in bad:
             dropped = f" ({_count(exact, 'exact duplicate row')} dropped)" if exact else ""
-            print(f"{path}: OK, {_count(rows, 'row')}, {_count(units, 'unit')}, {_count(indicators, 'indicator')}, "
-                  f"years {first}-{last}{dropped}")
+            lines.append(f"{path}: OK, {_count(rows, 'row')}, {_count(units, 'unit')}, "
+                         f"{_count(indicators, 'indicator')}, years {first}-{last}{dropped}")
     if errors:
+        for line in lines:  # the valid files are still reported before the error
+            print(line)
         raise _combine(errors)
-    return 0
-
-
-def import_wide(path: str | Path, *, indicator_id: str, sheet: str | None = None, out: str | Path,
-                year: int | None = None) -> pd.DataFrame:
-    """Convert a yearbook-style table (provinces x years) to long observations; see :mod:`toolkit.inputs.wide`."""
-    from toolkit.inputs.wide import import_wide as _import_wide
-
-    return _import_wide(path, indicator_id=indicator_id, sheet=sheet, out=out, year=year)
+    return lines

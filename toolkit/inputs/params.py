@@ -10,29 +10,26 @@ expected. All problems of a file are reported at once. The per-key and cross-key
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from toolkit.core.errors import ParamsError, Problem
+from toolkit.contracts.params import EUROSTAT_THRESHOLDS, SATURATING_CAP
+from toolkit.core.errors import ParamsError, Problem, did_you_mean
+from toolkit.core.paths import PARAMS_DIR, PROJECT_ROOT, display_path, project_path
+from toolkit.inputs.catalog import target_set_file
 from toolkit.inputs.params_rules import (
     CHECKS,
-    _Bad,
-    _check_values,
-    _closest,
-    _cross_problems,
-    _did_you_mean,
-    _key_problems,
-    _known_unit,
-    _resolve,
-    _show,
-    _target_path,
-    _units,
+    InvalidValue,
+    check_values,
+    choice_hint,
+    cross_problems,
+    key_problems,
+    known_unit,
 )
-from toolkit.core.paths import PARAMS_DIR, PROJECT_ROOT
 
 DEFAULTS_FILE = PARAMS_DIR / "defaults.yaml"
 UNIT_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -66,29 +63,29 @@ class UnitParams:
     min_backtest_points: int
     attain_horizon: int
     transform_overrides: dict[str, str] = field(default_factory=dict)
-    saturating_cap: float = 110.0
-    eurostat_thresholds: tuple[float, ...] = (0.95, 0.6, 0.0)
+    saturating_cap: float = SATURATING_CAP
+    eurostat_thresholds: tuple[float, ...] = EUROSTAT_THRESHOLDS
     notes: str = ""
 
     @property
     def data_paths(self) -> tuple[Path, ...]:
         """Observation files as absolute paths (relative entries resolved against the project root)."""
-        return tuple(_resolve(p) for p in self.data)
+        return tuple(project_path(p) for p in self.data)
 
     @property
     def comparison_paths(self) -> tuple[Path, ...]:
         """Comparison files as absolute paths."""
-        return tuple(_resolve(p) for p in self.comparison_data)
+        return tuple(project_path(p) for p in self.comparison_data)
 
     @property
     def target_path(self) -> Path:
         """The target set's CSV file."""
-        return _target_path(self.target_set)
+        return target_set_file(self.target_set, from_project=True)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-friendly values (lists, str paths), e.g. for summary.json or a provenance table."""
         out = asdict(self)
-        out["params_file"] = _show(self.params_file)
+        out["params_file"] = display_path(self.params_file)
         return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
 
@@ -99,13 +96,13 @@ def load_defaults(path: str | Path = DEFAULTS_FILE) -> dict[str, Any]:
     """Read and validate the defaults file; every setting key must be present, ``unit_id`` must not."""
     path = Path(path)
     raw, lines = _read_yaml(path)
-    problems = _key_problems(raw, lines, allowed=SETTING_KEYS)
+    problems = key_problems(raw, lines, allowed=SETTING_KEYS)
     problems += [Problem(f"missing key '{k}'", f"add `{k}:` (see the other keys' comments)")
                  for k in SETTING_KEYS if k not in raw]
-    values, value_problems = _check_values(raw, lines)
+    values, value_problems = check_values(raw, lines)
     problems += value_problems
     if not problems:
-        problems = _cross_problems(values, lines)
+        problems = cross_problems(values, lines)
     _raise_if(problems, path)
     return values
 
@@ -115,15 +112,15 @@ def load_unit_params(unit: str | Path, *, defaults_path: str | Path = DEFAULTS_F
     path = _params_file(unit)
     defaults = load_defaults(defaults_path)
     raw, lines = _read_yaml(path)
-    problems = _key_problems(raw, lines, allowed=UNIT_KEYS)
+    problems = key_problems(raw, lines, allowed=UNIT_KEYS)
     unit_id = _unit_id_problems(raw, lines, path, problems)
     overrides = {k: v for k, v in raw.items() if k in SETTING_KEYS}
     for key in _MERGED_MAPPINGS:  # merge one level so a file can change a single category bound
         if isinstance(overrides.get(key), Mapping) and overrides[key]:
             overrides[key] = {**defaults[key], **overrides[key]}
-    values, value_problems = _check_values(overrides, lines)
+    values, value_problems = check_values(overrides, lines)
     merged = {**defaults, **values}
-    problems += value_problems + _cross_problems(merged, lines)
+    problems += value_problems + cross_problems(merged, lines)
     _raise_if(problems, path)
     return UnitParams(unit_id=unit_id, params_file=path.resolve(), **merged)
 
@@ -131,43 +128,6 @@ def load_unit_params(unit: str | Path, *, defaults_path: str | Path = DEFAULTS_F
 def available_units(params_dir: str | Path = PARAMS_DIR) -> list[str]:
     """Unit ids that have a params file (every YAML in params/ except defaults)."""
     return sorted(p.stem for p in Path(params_dir).glob("*.yaml") if p.stem != DEFAULTS_FILE.stem)
-
-
-def unit_params_text(unit_id: str, *, data: Iterable[str] | None = None, notes: str = "") -> str:
-    """The YAML of a unit file that overrides only ``data`` and ``notes`` (used to write params/*.yaml)."""
-    units = _units()
-    row = units.loc[_known_unit(unit_id)]
-    lines = [f"# {row['name_en']} / {row['name_zh']}: parameters that differ from params/defaults.yaml.",
-             f"unit_id: {unit_id}"]
-    if data is None:
-        lines.append("# data: the defaults' real national series (data/observations/national.csv).")
-    else:
-        lines += ["# Real provincial fragments (data/observations/provincial.csv) are too sparse to assess (a few",
-                  "# points for a few indicators), so provinces run on the seeded synthetic demonstration panel;",
-                  "# reports say so in a banner. Replace with real observation files when available.",
-                  "data: [" + ", ".join(data) + "]"]
-    lines.append(f"notes: {_yaml_str(notes)}")
-    return "\n".join(lines) + "\n"
-
-
-def write_unit_params_files(out_dir: str | Path = PARAMS_DIR, *, overwrite: bool = False) -> list[Path]:
-    """Write params/<unit_id>.yaml for every unit of data/units.csv (provinces on the demo panel)."""
-    from toolkit.core import io
-    from toolkit.demo.panel import DEMO_FILE
-
-    out_dir, written = Path(out_dir), []
-    demo = _show(DEMO_FILE)
-    for unit_id, row in _units().iterrows():
-        target = out_dir / f"{unit_id}.yaml"
-        if target.exists() and not overwrite:
-            continue
-        if row["level"] == "country":
-            text = unit_params_text(unit_id, notes="Real national series (official figures, see data/README.md).")
-        else:
-            text = unit_params_text(unit_id, data=[demo], notes="Synthetic demonstration data, not official "
-                                                                  "statistics.")
-        written.append(io.write_text(target, text))
-    return written
 
 
 # --------------------------------------------------------------------------- helpers
@@ -186,21 +146,21 @@ def _params_file(unit: str | Path) -> Path:
                 "no such file", "give an existing YAML file or a unit id such as 'beijing'")])
         return path
     if ".." in text or not UNIT_ID_RE.match(text):
-        hint = _closest(text.lower(), available_units())
+        hint = next(iter(did_you_mean(text.lower(), available_units(), case_sensitive=True)), None)
         raise ParamsError(f"'{text}' is not a unit id: it looks like a path or has characters other than "
                           "a-z, 0-9 and '_'", problems=[Problem(
                               "unit ids are ASCII slugs such as 'inner_mongolia'",
                               f"did you mean '{hint}'?" if hint else "see data/units.csv")])
     path = PARAMS_DIR / f"{text}.yaml"
     if not path.is_file():
-        raise ParamsError(f"no params file for unit '{text}' in {_show(PARAMS_DIR)}/",
-                          problems=[Problem("unknown unit", _did_you_mean(text, available_units()))])
+        raise ParamsError(f"no params file for unit '{text}' in {display_path(PARAMS_DIR)}/",
+                          problems=[Problem("unknown unit", choice_hint(text, available_units()))])
     return path
 
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     """The file's top-level mapping and the line of each key; malformed or empty -> ParamsError."""
-    shown = _show(path)
+    shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -237,7 +197,6 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     return raw, lines
 
 
-
 def _unit_id_problems(raw: Mapping, lines: Mapping[str, int], path: Path, problems: list[Problem]) -> str:
     """Check ``unit_id`` (required, safe, known, equal to the file name in params/); append problems."""
     unit_id = raw.get("unit_id")
@@ -253,8 +212,8 @@ def _unit_id_problems(raw: Mapping, lines: Mapping[str, int], path: Path, proble
                                 "use an id from data/units.csv such as 'beijing'", row=row))
         return unit_id
     try:
-        _known_unit(unit_id)
-    except _Bad as bad:
+        known_unit(unit_id)
+    except InvalidValue as bad:
         problems.append(Problem(f"key 'unit_id': value {unit_id!r} is not {bad.expected}", bad.fix, row=row))
         return unit_id
     in_params_dir = path.resolve().parent == PARAMS_DIR.resolve()
@@ -264,14 +223,9 @@ def _unit_id_problems(raw: Mapping, lines: Mapping[str, int], path: Path, proble
     return unit_id
 
 
-
-def _yaml_str(text: str) -> str:
-    return '""' if not text else yaml.safe_dump(text, default_style='"', allow_unicode=True).strip()
-
-
 def _raise_if(problems: list[Problem], path: Path) -> None:
     if problems:
         problems = sorted(problems, key=lambda p: (not isinstance(p.row, int), p.row if isinstance(p.row, int) else 0))
         n = len(problems)
-        raise ParamsError(f"invalid parameters ({n} problem{'s' if n > 1 else ''})", path=_show(path),
+        raise ParamsError(f"invalid parameters ({n} problem{'s' if n > 1 else ''})", path=display_path(path),
                           problems=problems)

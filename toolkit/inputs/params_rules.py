@@ -1,38 +1,27 @@
 """What a params file may hold: one check per key, the cross-key checks, and the lookups they need.
 
 Split from :mod:`toolkit.inputs.params` (which reads, merges and loads the files) so the rules for values can be
-read in one place. A check returns the validated value or raises :class:`_Bad`; :func:`_check_values`
+read in one place. A check returns the validated value or raises :class:`InvalidValue`; :func:`check_values`
 turns those into :class:`~toolkit.core.errors.Problem` rows so all problems of a file are reported at once.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from toolkit.inputs.catalog import load_indicators
-from toolkit.core.errors import Problem
-from toolkit.engine.models import CANDIDATES
-from toolkit.core.paths import INDICATORS_CSV, PROJECT_ROOT, TARGETS_DIR, UNITS_CSV
-from toolkit.inputs.schema import FIRST_YEAR, LAST_YEAR
-from toolkit.engine.transforms import TRANSFORMS  # the scales transform_overrides may name
+from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
+from toolkit.contracts.params import CATEGORY_KEYS, EUROSTAT_CLASSES, MODEL_NAMES, SELECTION_MODES, TRANSFORM_NAMES
+from toolkit.core.errors import Problem, did_you_mean
+from toolkit.core.paths import INDICATORS_CSV, TARGETS_DIR, UNITS_CSV, display_path, project_path
+from toolkit.inputs.catalog import available_target_sets, load_indicators, target_set_file
 from toolkit.inputs.units import load_units
 
-#: Trend models a params file may name: the candidates toolkit.engine.models implements.
-MODEL_CANDIDATES = CANDIDATES
-#: Ways of combining candidates besides naming a single model.
-SELECTION_MODES = ("ensemble", "best")
-CATEGORY_KEYS = ("on_track", "likely", "at_risk")
-EUROSTAT_CLASSES = 3  # substantial, moderate, insufficient progress (below the last: moving away)
 YEAR_MIN, YEAR_MAX = FIRST_YEAR, LAST_YEAR  # plausible calendar years for as_of and attain_horizon
 MIN_SERIES_POINTS = 2  # no trend can be fitted to fewer points
 
 
-class _Bad(ValueError):
+class InvalidValue(ValueError):
     """A value failed its check: ``expected`` says what would have been accepted, ``message`` replaces
     the default "value ... is not <expected>" wording when the value itself is not the point."""
 
@@ -48,22 +37,22 @@ class _Bad(ValueError):
 
 def _int(value: Any, *, lo: int | None = None, hi: int | None = None, what: str = "an integer") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Bad(what, "write a whole number without quotes")
+        raise InvalidValue(what, "write a whole number without quotes")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise _Bad(f"{what} between {lo} and {hi}" if hi is not None else f"{what} >= {lo}")
+        raise InvalidValue(f"{what} between {lo} and {hi}" if hi is not None else f"{what} >= {lo}")
     return value
 
 
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Bad("a number", "write a number without quotes")
+        raise InvalidValue("a number", "write a number without quotes")
     return float(value)
 
 
 def _probability(value: Any) -> float:
     number = _number(value)
     if not 0.0 < number < 1.0:
-        raise _Bad("a number strictly between 0 and 1")
+        raise InvalidValue("a number strictly between 0 and 1")
     return number
 
 
@@ -71,7 +60,7 @@ def _str_list(value: Any, what: str) -> tuple[str, ...]:
     if isinstance(value, str):  # a single file is allowed without brackets
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise _Bad(f"a list of {what}", f"write [{what.split()[0]}, ...]")
+        raise InvalidValue(f"a list of {what}", f"write [{what.split()[0]}, ...]")
     return tuple(value)
 
 
@@ -85,20 +74,20 @@ def _check_count(value: Any) -> int:
 
 def _check_target_set(value: Any) -> str:
     if not isinstance(value, str) or not value:
-        raise _Bad("a target set name or a CSV path")
-    if _target_path(value).is_file():
+        raise InvalidValue("a target set name or a CSV path")
+    if target_set_file(value, from_project=True).is_file():
         return value
-    sets = sorted(p.stem for p in TARGETS_DIR.glob("*.csv"))
-    raise _Bad(f"a target set in {_show(TARGETS_DIR)}/ ({', '.join(sets)}) or an existing CSV path",
-               _did_you_mean(value, sets))
+    sets = available_target_sets()
+    raise InvalidValue(f"a target set in {display_path(TARGETS_DIR)}/ ({', '.join(sets)}) or an existing CSV path",
+               choice_hint(value, sets))
 
 
 def _check_files(value: Any) -> tuple[str, ...]:
     files = _str_list(value, "file paths")
-    missing = [_show(_resolve(f)) for f in files if not _resolve(f).is_file()]
+    missing = [display_path(project_path(f)) for f in files if not project_path(f).is_file()]
     if missing:
         demo = any(m.startswith("data/demo/") for m in missing)
-        raise _Bad("existing files", "check the path (relative to the project root)"
+        raise InvalidValue("existing files", "check the path (relative to the project root)"
                    + ("; regenerate the demo panel with `make demo-data`" if demo else ""),
                    message=f"file not found: {', '.join(missing)}")
     return files
@@ -110,46 +99,46 @@ def _check_optional_files(value: Any) -> tuple[str, ...]:
 
 def _check_unit_ref(value: Any) -> str:
     if not isinstance(value, str):
-        raise _Bad("a unit id from data/units.csv")
-    return _known_unit(value)
+        raise InvalidValue("a unit id from data/units.csv")
+    return known_unit(value)
 
 
 def _check_categories(value: Any) -> dict[str, float]:
     if not isinstance(value, Mapping):
-        raise _Bad(f"a mapping {{{', '.join(f'{k}: p' for k in CATEGORY_KEYS)}}}")
+        raise InvalidValue(f"a mapping {{{', '.join(f'{k}: p' for k in CATEGORY_KEYS)}}}")
     if set(value) != set(CATEGORY_KEYS):
-        raise _Bad(f"a mapping with exactly the keys {', '.join(CATEGORY_KEYS)}")
+        raise InvalidValue(f"a mapping with exactly the keys {', '.join(CATEGORY_KEYS)}")
     bounds = {k: _probability(value[k]) for k in CATEGORY_KEYS}
     if not all(a > b for a, b in zip(list(bounds.values()), list(bounds.values())[1:])):
-        raise _Bad("probabilities that decrease: on_track > likely > at_risk")
+        raise InvalidValue("probabilities that decrease: on_track > likely > at_risk")
     return bounds
 
 
 def _check_levels(value: Any) -> tuple[float, ...]:
     if not isinstance(value, list) or not value:
-        raise _Bad("a non-empty list of levels, e.g. [0.8, 0.95]")
+        raise InvalidValue("a non-empty list of levels, e.g. [0.8, 0.95]")
     try:
         levels = tuple(_probability(v) for v in value)
-    except _Bad:
-        raise _Bad("a list of levels strictly between 0 and 1, e.g. [0.8, 0.95]") from None
+    except InvalidValue:
+        raise InvalidValue("a list of levels strictly between 0 and 1, e.g. [0.8, 0.95]") from None
     if any(a >= b for a, b in zip(levels, levels[1:])):
-        raise _Bad("levels strictly between 0 and 1 in increasing order")
+        raise InvalidValue("levels strictly between 0 and 1 in increasing order")
     return levels
 
 
 def _check_models(value: Any) -> tuple[str, ...]:
     models = _str_list(value, "model names")
-    unknown = [m for m in models if m not in MODEL_CANDIDATES]
+    unknown = [m for m in models if m not in MODEL_NAMES]
     if not models or unknown or len(set(models)) != len(models):
-        raise _Bad(f"a non-empty list without repeats drawn from {', '.join(MODEL_CANDIDATES)}",
-                   _did_you_mean(unknown[0], MODEL_CANDIDATES) if unknown else "remove the repeated name")
+        raise InvalidValue(f"a non-empty list without repeats drawn from {', '.join(MODEL_NAMES)}",
+                   choice_hint(unknown[0], MODEL_NAMES) if unknown else "remove the repeated name")
     return models
 
 
 def _check_selection(value: Any) -> str:
-    allowed = SELECTION_MODES + MODEL_CANDIDATES
+    allowed = SELECTION_MODES + MODEL_NAMES
     if not isinstance(value, str) or value not in allowed:
-        raise _Bad(f"one of {', '.join(allowed)}", _did_you_mean(str(value), allowed))
+        raise InvalidValue(f"one of {', '.join(allowed)}", choice_hint(str(value), allowed))
     return value
 
 
@@ -157,30 +146,30 @@ def _check_transforms(value: Any) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise _Bad("a mapping indicator_id: transform")
+        raise InvalidValue("a mapping indicator_id: transform")
     indicators = _indicator_ids()
     for key, transform in value.items():
         if key not in indicators:
-            raise _Bad(f"indicator ids from {_show(INDICATORS_CSV)} as keys",
-                       f"'{key}' is not an indicator; {_did_you_mean(str(key), indicators)}")
-        if transform not in TRANSFORMS:
-            raise _Bad(f"transforms from {', '.join(TRANSFORMS)} as values", f"'{key}: {transform}' is not one")
+            raise InvalidValue(f"indicator ids from {display_path(INDICATORS_CSV)} as keys",
+                       f"'{key}' is not an indicator; {choice_hint(str(key), indicators)}")
+        if transform not in TRANSFORM_NAMES:
+            raise InvalidValue(f"transforms from {', '.join(TRANSFORM_NAMES)} as values", f"'{key}: {transform}' is not one")
     return dict(value)
 
 
 def _check_cap(value: Any) -> float:
     cap = _number(value)
     if cap <= 0:
-        raise _Bad("a positive number")
+        raise InvalidValue("a positive number")
     return cap
 
 
 def _check_thresholds(value: Any) -> tuple[float, ...]:
     if not isinstance(value, list) or len(value) != EUROSTAT_CLASSES:
-        raise _Bad(f"a list of {EUROSTAT_CLASSES} numbers")
+        raise InvalidValue(f"a list of {EUROSTAT_CLASSES} numbers")
     thresholds = tuple(_number(v) for v in value)
     if any(a <= b for a, b in zip(thresholds, thresholds[1:])):
-        raise _Bad(f"a list of {EUROSTAT_CLASSES} strictly decreasing numbers, e.g. [0.95, 0.6, 0.0]")
+        raise InvalidValue(f"a list of {EUROSTAT_CLASSES} strictly decreasing numbers, e.g. [0.95, 0.6, 0.0]")
     return thresholds
 
 
@@ -188,7 +177,7 @@ def _check_notes(value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise _Bad("a text", 'put the text in quotes: notes: "..."')
+        raise InvalidValue("a text", 'put the text in quotes: notes: "..."')
     return value
 
 
@@ -217,35 +206,35 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
 # --------------------------------------------------------------------------- problems of a mapping
 
 
-def _key_problems(raw: Mapping, lines: Mapping[str, int], *, allowed: tuple[str, ...]) -> list[Problem]:
+def key_problems(raw: Mapping, lines: Mapping[str, int], *, allowed: tuple[str, ...]) -> list[Problem]:
     problems = []
     for key in raw:
         if key not in allowed:
-            close = _closest(str(key), allowed)
+            close = next(iter(did_you_mean(str(key), allowed, case_sensitive=True)), None)
             hint = f"did you mean '{close}'? " if close else ""
             problems.append(Problem(f"unknown key '{key}'", f"{hint}Allowed keys: {', '.join(allowed)}",
                                     row=lines.get(str(key))))
     return problems
 
 
-def _check_values(raw: Mapping, lines: Mapping[str, int]) -> tuple[dict[str, Any], list[Problem]]:
+def check_values(raw: Mapping, lines: Mapping[str, int]) -> tuple[dict[str, Any], list[Problem]]:
     values, problems = {}, []
     for key, check in CHECKS.items():
         if key not in raw:
             continue
         try:
             values[key] = check(raw[key])
-        except _Bad as bad:
+        except InvalidValue as bad:
             message = bad.message or f"value {raw[key]!r} is not {bad.expected}"
             problems.append(Problem(f"key '{key}': {message}", bad.fix, row=lines.get(key)))
     return values, problems
 
 
-def _cross_problems(values: Mapping[str, Any], lines: Mapping[str, int]) -> list[Problem]:
+def cross_problems(values: Mapping[str, Any], lines: Mapping[str, int]) -> list[Problem]:
     """Checks that involve two keys (run on the merged values)."""
     problems = []
     selection, models = values.get("model_selection"), values.get("models", ())
-    if selection in MODEL_CANDIDATES and selection not in models:
+    if selection in MODEL_NAMES and selection not in models:
         problems.append(Problem(f"key 'model_selection': model '{selection}' is not among models {list(models)}",
                                 "add it to `models` or choose ensemble/best", row=lines.get("model_selection")))
     if values.get("attain_horizon", YEAR_MAX) <= values.get("as_of", YEAR_MIN):
@@ -262,47 +251,18 @@ def _cross_problems(values: Mapping[str, Any], lines: Mapping[str, int]) -> list
 # --------------------------------------------------------------------------- lookups
 
 
-def _known_unit(unit_id: str) -> str:
-    units = _units()
+def known_unit(unit_id: str) -> str:
+    units = load_units()
     if unit_id not in units.index:
-        raise _Bad(f"a unit id in {_show(UNITS_CSV)}", _did_you_mean(unit_id, list(units.index)))
+        raise InvalidValue(f"a unit id in {display_path(UNITS_CSV)}", choice_hint(unit_id, list(units.index)))
     return unit_id
-
-
-def _units() -> pd.DataFrame:
-    return load_units()
 
 
 def _indicator_ids() -> list[str]:
     return list(load_indicators().index)
 
 
-def _target_path(value: str) -> Path:
-    if value.endswith(".csv") or "/" in value or "\\" in value:
-        return _resolve(value)
-    return TARGETS_DIR / f"{value}.csv"
-
-
-def _resolve(path: str | Path) -> Path:
-    path = Path(path).expanduser()
-    return path if path.is_absolute() else PROJECT_ROOT / path
-
-
-def _show(path: str | Path) -> str:
-    """A path relative to the project root when inside it (messages stay short and portable)."""
-    path = Path(path)
-    try:
-        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _closest(word: str, choices: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+def choice_hint(word: str, choices: Iterable[str]) -> str:
     choices = list(choices)
-    close = _closest(word, choices)
+    close = next(iter(did_you_mean(word, choices, case_sensitive=True)), None)
     return f"did you mean '{close}'?" if close else f"choose one of: {', '.join(choices)}"

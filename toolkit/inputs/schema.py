@@ -12,14 +12,9 @@ cross-row checks; this module owns only what they share, so the messages look th
 
 from __future__ import annotations
 
-import codecs
-import csv
-import difflib
-import io
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +22,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from toolkit.core.errors import DataValidationError, Problem
-
-FIRST_YEAR, LAST_YEAR = 1949, 2100
-SLUG = r"^[a-z][a-z0-9_]*$"
+from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR, SLUG
+from toolkit.core.errors import DataValidationError, Problem, did_you_mean
+from toolkit.inputs.files import Grid, read_bytes, read_csv_grid
 
 # Spellings of measurement units seen in yearbooks and spreadsheets -> the ids used in indicators.csv.
 UNIT_ALIASES = {
@@ -45,120 +39,10 @@ Locate = Callable[[int, str], tuple[int | str, str]]
 """Maps (frame index, column) to (where, column label) for messages: (7, 'value') or ('Sheet1!D7', '2015年')."""
 
 
-def did_you_mean(name: str, candidates: Iterable[str], *, n: int = 1, cutoff: float = 0.6) -> list[str]:
-    """Close matches of ``name`` among ``candidates`` (case-insensitive), best first."""
-    by_key: dict[str, str] = {}
-    for cand in candidates:
-        by_key.setdefault(str(cand).casefold(), str(cand))
-    return [by_key[k] for k in difflib.get_close_matches(str(name).casefold(), list(by_key), n=n, cutoff=cutoff)]
-
-
-def suggestion(name: str, candidates: Iterable[str]) -> str:
-    """" (did you mean 'x'?)" or an empty string: the tail of an 'unknown ...' message."""
-    close = did_you_mean(name, candidates)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def canonical_unit(text: str) -> str:
     """The indicators.csv unit id for a spelling such as '%', '‰' or '1/10万' (ids pass through, lower-cased)."""
     key = str(text).strip().casefold()
     return UNIT_ALIASES.get(key, key)
-
-
-@dataclass(frozen=True)
-class Grid:
-    """Every non-blank row of a CSV file or worksheet as stripped text, and where each row came from."""
-
-    path: Path
-    rows: list[list[str]]
-    lines: list[int]  # 1-based CSV line of the row's start, or the worksheet row number
-    sheet: str | None = None
-    offset: int = 0  # worksheet columns left of rows[i][0] (a table that does not start in column A)
-
-    def where(self, i: int, col: int = 0) -> int | str:
-        """Location of a cell for messages: the CSV line number, or ``Sheet!C7`` for a worksheet."""
-        if self.sheet is None:
-            return self.lines[i]
-        letters, n = "", self.offset + col + 1
-        while n:
-            n, r = divmod(n - 1, 26)
-            letters = chr(65 + r) + letters
-        return f"{self.sheet}!{letters}{self.lines[i]}"
-
-
-def _line_of(raw: bytes, offset: int) -> int:
-    return raw.count(b"\n", 0, offset) + 1
-
-
-def decode_text(raw: bytes, path: Path) -> str:
-    """Decode a text file that is UTF-8 (with or without BOM) or GBK/GB18030 (Chinese Excel exports)."""
-    bom = raw.startswith(codecs.BOM_UTF8)
-    if bom:
-        raw = raw[len(codecs.BOM_UTF8):]
-    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise DataValidationError("is a UTF-16 text file, which is not supported", path=path, problems=[Problem(
-            "the file starts with a UTF-16 byte-order mark",
-            fix="in Excel use 'Save As' > 'CSV UTF-8 (comma delimited)'")])
-    if b"\x00" in raw:
-        raise DataValidationError("is not a text file", path=path, problems=[Problem(
-            "the file contains NUL bytes (binary data)", row=_line_of(raw, raw.index(b"\x00")),
-            fix="give a CSV file (UTF-8 or GBK) or an .xlsx workbook")])
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        first_bad = exc.start
-    text = raw.decode("utf-8", errors="replace")
-    good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
-    if not bom and good <= text.count("\ufffd"):  # mostly not UTF-8: a GBK/GB18030 export (a damaged UTF-8 file is not)
-        try:
-            return raw.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            first_bad = exc.start
-    raise DataValidationError("cannot be decoded", path=path, problems=[Problem(
-        f"the byte at offset {first_bad + 3 * bom} is neither valid UTF-8 nor GBK/GB18030",
-        row=_line_of(raw, first_bad), fix="re-save the file as 'CSV UTF-8'; if it came from Chinese Excel, GBK is also accepted")])
-
-
-def read_csv_grid(path: Path, raw: bytes) -> Grid:
-    """Parse the bytes of a CSV file into a :class:`Grid`; a malformed file raises with the line at fault."""
-    text = decode_text(raw, path)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    end = 0
-    try:
-        for record in reader:
-            start, end = end + 1, reader.line_num
-            cells = [c.strip() for c in record]
-            if any(cells):
-                rows.append(cells)
-                lines.append(start)
-    except csv.Error as exc:
-        if "end of data" in str(exc):
-            problem = Problem("a double quote opened here is never closed", row=end + 1,
-                              fix="close the quoted value, or double any quote inside it (\"\")")
-        else:
-            problem = Problem(f"malformed CSV ({exc})", row=reader.line_num,
-                              fix="a value containing a comma or a quote must be enclosed in double quotes, "
-                                  "with inner quotes doubled (\"\")")
-        raise DataValidationError("is not a well-formed CSV file", path=path, problems=[problem]) from None
-    return Grid(path=path, rows=rows, lines=lines)
-
-
-def read_bytes(path: str | Path) -> bytes:
-    """The bytes of an input file (never modified), or a clear error when it cannot be read."""
-    p = Path(path)
-    if not p.exists():
-        raise DataValidationError("file not found", path=p, problems=[Problem(
-            "no such file", fix="check the path (relative paths are relative to the current folder)")])
-    if p.is_dir():
-        raise DataValidationError("is a folder, not a file", path=p, problems=[Problem(
-            "expected a CSV or XLSX file", fix="give the path of a file")])
-    try:
-        return p.read_bytes()
-    except OSError as exc:
-        raise DataValidationError("cannot be read", path=p, problems=[Problem(
-            exc.strerror or str(exc), fix="check the file's permissions")]) from None
 
 
 def frame_from_grid(grid: Grid, required: Sequence[str], optional: Sequence[str] = (), *, hint: str = ""
@@ -357,16 +241,6 @@ def read_reference_table(path: str | Path, schema: pa.DataFrameSchema, *, what: 
         raise DataValidationError(f"is not a valid {what}", path=p, problems=problems)
     typed, bad, more = validate_frame(frame, schema, locate)
     return typed.drop(index=sorted(bad & set(typed.index))), locate, problems + more
-
-
-def file_key(path: str | Path) -> tuple[str, int, int]:
-    """Cache key of a file: its resolved path, size and modification time (a changed file is re-read)."""
-    p = Path(path).resolve()
-    try:
-        st = p.stat()
-    except OSError:
-        return str(p), -1, -1
-    return str(p), st.st_size, st.st_mtime_ns
 
 
 # pandera imports its backends (and hypothesis) on the first validation; do it now so that loads stay fast.

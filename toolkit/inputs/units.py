@@ -16,18 +16,11 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from toolkit.core.errors import DataValidationError, Problem, UnknownUnitError
+from toolkit.contracts.observations import SLUG
+from toolkit.core.errors import DataValidationError, Problem, UnknownUnitError, did_you_mean
 from toolkit.core.paths import UNITS_CSV
-from toolkit.inputs.schema import (
-    SLUG,
-    choice,
-    did_you_mean,
-    file_key,
-    read_reference_table,
-    slug,
-    text_column,
-    top_to_bottom,
-)
+from toolkit.inputs.files import file_key
+from toolkit.inputs.schema import choice, read_reference_table, slug, text_column, top_to_bottom
 
 LEVELS = ("country", "province", "prefecture", "county")
 REGIONS = ("east", "central", "west", "northeast")

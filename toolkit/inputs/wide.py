@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.inputs.catalog import resolve_indicator
-from toolkit.inputs.observations import OBS_COLUMNS, check_rows, read_grid
+from toolkit.contracts.observations import OBS_COLUMNS
 from toolkit.core.errors import DataValidationError, Problem
 from toolkit.core.io import write_csv
+from toolkit.inputs.catalog import resolve_indicator
+from toolkit.inputs.files import read_grid
+from toolkit.inputs.observations import check_rows
 
 IMPORT_NOTE = "imported by toolkit import-wide"
 YEAR_HEADER = re.compile(r"^(\d{4})(?:\s*年)?$")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.inputs.catalog import load_indicators
 from toolkit.evaluation.hindcast import (
     MODEL_LABELS,
     RULE_FORECASTS,
@@ -22,6 +21,7 @@ from toolkit.evaluation.hindcast import (
     error_by_model_horizon,
     mape_table,
 )
+from toolkit.inputs.catalog import load_indicators
 
 __all__ = ["calls_table", "key_numbers", "design_table", "reading", "reading_html", "display_tables",
            "write_tables", "markdown_table", "SHORT_LABELS"]

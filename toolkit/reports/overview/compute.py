@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from toolkit.engine.assess import POINT_QUALIFIERS
-from toolkit.contracts.results import CATEGORIES
+from toolkit.contracts.observations import is_point
+from toolkit.contracts.results import ON_TRACK, TARGET_CATEGORIES, targeted
+from toolkit.contracts.synthetic import banner_text
 from toolkit.core.errors import BatchError, Problem
 
 __all__ = ["RunData", "load_run", "category_matrix", "counts_by_area", "regional_summary", "region_counts",
@@ -31,9 +32,6 @@ __all__ = ["RunData", "load_run", "category_matrix", "counts_by_area", "regional
            "key_numbers", "unit_order", "banner_text", "REGION_ORDER", "TARGET_CATEGORIES", "ON_TRACK"]
 
 REGION_ORDER = ("east", "central", "west", "northeast")
-TARGET_CATEGORIES = [c for c in CATEGORIES if c != "no_target"]
-#: Categories counted as "on track" in the regional shares: met already, or P(attain) >= the on_track bound.
-ON_TRACK = ("achieved", "on_track")
 #: Relative change of the coefficient of variation below which a gap counts as "little changed".
 GAP_TOLERANCE = 0.05
 MIN_UNITS = 3  # a year needs this many provinces before its spread means anything
@@ -67,7 +65,7 @@ class RunData:
     @property
     def targeted(self) -> pd.DataFrame:
         """Results rows of indicators with a target (``no_target`` rows dropped)."""
-        return self.results[self.results["category"] != "no_target"]
+        return targeted(self.results)
 
 
 def _read_summaries(run_dir: Path) -> pd.DataFrame:
@@ -87,9 +85,9 @@ def _data_paths(summaries: pd.DataFrame) -> list[Path]:
 
 def load_run(run_dir: str | Path = "") -> RunData:
     """Read a batch output folder ("" = ``toolkit.core.paths.OUTPUTS_DIR``) and the observation files it used."""
+    from toolkit.core.paths import OUTPUTS_DIR
     from toolkit.inputs.catalog import load_indicators
     from toolkit.inputs.observations import load_observations
-    from toolkit.core.paths import OUTPUTS_DIR
     from toolkit.inputs.units import load_units
 
     run_dir = Path(run_dir) if str(run_dir) else OUTPUTS_DIR
@@ -143,18 +141,18 @@ def category_matrix(results: pd.DataFrame, units: pd.DataFrame | None = None,
     Rows follow :func:`unit_order` when ``units`` is given (else first appearance), columns the order of
     ``indicators`` (else first appearance).
     """
-    targeted = results[results["category"] != "no_target"]
-    rows = unit_order(units.loc[units.index.intersection(targeted["unit_id"].unique())]) if units is not None \
-        else list(dict.fromkeys(targeted["unit_id"]))
-    matrix = targeted.pivot_table(index="unit_id", columns="indicator_id", values="category", aggfunc="first")
-    return matrix.reindex(index=rows, columns=_indicator_order(targeted, indicators))
+    with_target = targeted(results)
+    rows = unit_order(units.loc[units.index.intersection(with_target["unit_id"].unique())]) if units is not None \
+        else list(dict.fromkeys(with_target["unit_id"]))
+    matrix = with_target.pivot_table(index="unit_id", columns="indicator_id", values="category", aggfunc="first")
+    return matrix.reindex(index=rows, columns=_indicator_order(with_target, indicators))
 
 
 def counts_by_area(results: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
     """Number of unit x indicator assessments per Outline area (rows) and category (columns)."""
-    targeted = results[results["category"] != "no_target"]
-    areas = targeted["indicator_id"].map(indicators["area"])
-    counts = pd.crosstab(areas, targeted["category"])
+    with_target = targeted(results)
+    areas = with_target["indicator_id"].map(indicators["area"])
+    counts = pd.crosstab(areas, with_target["category"])
     order = list(dict.fromkeys(a for a in indicators["area"] if a in counts.index))
     return counts.reindex(index=order, columns=TARGET_CATEGORIES, fill_value=0).rename_axis(
         index="area", columns="category")
@@ -205,7 +203,7 @@ def gap_trends(observations: pd.DataFrame, units: pd.DataFrame, as_of: int, *,
     indicators = list(indicators) if indicators is not None else None
     provinces = units.index[units["level"] == "province"]
     obs = observations[observations["unit_id"].isin(provinces) & (observations["year"] <= as_of)
-                       & observations["qualifier"].fillna("=").isin(POINT_QUALIFIERS)
+                       & is_point(observations["qualifier"])
                        & observations["value"].notna()]
     if indicators is not None:
         obs = obs[obs["indicator_id"].isin(indicators)]
@@ -286,7 +284,7 @@ def urban_rural_gaps(observations: pd.DataFrame, as_of: int, *, unit_id: str = "
     ``ratio = rural / urban`` and ``difference = rural - urban``.
     """
     obs = observations[(observations["unit_id"] == unit_id) & (observations["year"] <= as_of)
-                       & observations["qualifier"].fillna("=").isin(POINT_QUALIFIERS)]
+                       & is_point(observations["qualifier"])]
     ids = set(obs["indicator_id"])
     rows = []
     for stem in sorted({i.rsplit("_", 1)[0] for i in ids if i.endswith(("_urban", "_rural"))}):
@@ -321,13 +319,6 @@ def urban_rural_sentences(pairs: pd.DataFrame, indicators: pd.DataFrame) -> list
 
 
 # --------------------------------------------------------------------------- what the notebook shows
-
-
-def banner_text() -> str:
-    """The synthetic-data banner, English and Chinese (the same words as every report built on the panel)."""
-    from toolkit.demo.panel import SYNTHETIC_BANNER, SYNTHETIC_BANNER_ZH
-
-    return f"{SYNTHETIC_BANNER} / {SYNTHETIC_BANNER_ZH}"
 
 
 def _names(ids: Sequence[str], table: pd.DataFrame) -> str:

@@ -19,9 +19,9 @@ from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from toolkit.reports.overview.compute import REGION_ORDER, TARGET_CATEGORIES
+from toolkit.contracts.results import CATEGORY_COLOURS, TARGET_CATEGORIES
 from toolkit.inputs.catalog import unit_label
-from toolkit.contracts.results import CATEGORY_COLOURS
+from toolkit.reports.overview.compute import REGION_ORDER
 
 __all__ = ["category_heatmap", "area_bars", "regional_heatmap", "gap_figure", "urban_rural_figure", "short_name",
            "show", "show_heatmap", "show_areas", "show_regions", "show_gaps", "show_urban_rural", "LEGEND_GROUPS"]

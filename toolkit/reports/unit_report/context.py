@@ -12,15 +12,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from toolkit.contracts.results import CATEGORIES, targeted
+from toolkit.contracts.run_folder import RESULTS_FILE, SUMMARY_FILE, split_paths
+from toolkit.contracts.synthetic import is_synthetic
 from toolkit.core import io
-from toolkit.engine.assess import Assessment, AssessSettings, assess_unit, results_frame
-from toolkit.inputs.catalog import load_indicators, load_targets
-from toolkit.contracts.results import CATEGORIES
-from toolkit.inputs.observations import load_observations
-from toolkit.demo.panel import is_synthetic
 from toolkit.core.errors import ToolkitError
+from toolkit.core.paths import OUTPUTS_DIR, display_path
+from toolkit.engine.assess import Assessment, assess_unit, results_frame
+from toolkit.engine.settings import AssessSettings
+from toolkit.inputs.catalog import load_indicators, load_targets
+from toolkit.inputs.observations import load_observations
 from toolkit.inputs.params import UnitParams, load_unit_params
-from toolkit.core.paths import OUTPUTS_DIR, PROJECT_ROOT
 from toolkit.inputs.units import check_unit_id, load_units
 
 
@@ -71,15 +73,6 @@ def _short_error(shell, etype, evalue, tb, tb_offset=None) -> list[str]:
     return short
 
 
-def _split_override(text: str) -> list[Path]:
-    return [_project_path(part) for part in text.split(";") if part.strip()]
-
-
-def _project_path(path: str | Path) -> Path:
-    path = Path(str(path).strip())
-    return path if path.is_absolute() else PROJECT_ROOT / path
-
-
 def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str = "", data_override: str = "",
             as_of_override: int = 0, targets_override: str = "") -> ReportContext:
     """Load the unit's params and data, assess every indicator, and write results.csv + summary.json.
@@ -90,7 +83,7 @@ def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str
     unit_id = check_unit_id(unit_id)
     params = load_unit_params(params_file or unit_id)
     unit = load_units().loc[params.unit_id]
-    data_paths = _split_override(data_override) or list(params.data_paths)
+    data_paths = split_paths(data_override) or list(params.data_paths)
     as_of = int(as_of_override) or int(params.as_of)
     target_set = targets_override or params.target_set
     observations = load_observations(data_paths)
@@ -129,18 +122,10 @@ def summary(context: ReportContext) -> dict:
     }
 
 
-def display_path(path: Path) -> str:
-    """Paths relative to the project when inside it, so outputs do not depend on the checkout location."""
-    try:
-        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
-
-
 def write_outputs(context: ReportContext) -> None:
     """results.csv and summary.json for this unit, written atomically into the output folder."""
-    io.write_csv(context.output_dir / "results.csv", context.results)
-    io.write_text(context.output_dir / "summary.json", json.dumps(summary(context), ensure_ascii=False, indent=2))
+    io.write_csv(context.output_dir / RESULTS_FILE, context.results)
+    io.write_text(context.output_dir / SUMMARY_FILE, json.dumps(summary(context), ensure_ascii=False, indent=2))
 
 
 def fmt(value, digits: int = 1) -> str:
@@ -174,8 +159,7 @@ def key_results(context: ReportContext) -> str:
     """A rounded, plain-text block of the numbers a reviewer relies on (compared by nbval)."""
     lines = [f"unit: {context.unit_id} | target set: {context.target_set} | as of: {context.as_of}",
              "counts: " + ", ".join(f"{k}={v}" for k, v in context.counts.items() if v)]
-    targeted = context.results[context.results["category"] != "no_target"]
-    for row in targeted.itertuples():
+    for row in targeted(context.results).itertuples():
         lines.append(
             f"{row.indicator_id}: {row.category} | latest {latest_text(row)}"
             f" | target {row.comparator}{fmt(row.target_value, 2)} in {fmt(row.target_year)}"

@@ -8,7 +8,6 @@ Text in figures is English only (Chinese names are in the HTML around them), so 
 from __future__ import annotations
 
 import math
-
 from io import BytesIO
 
 import matplotlib
@@ -18,6 +17,7 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Image, display
 
+from toolkit.contracts.observations import is_point
 from toolkit.engine.assess import Assessment
 from toolkit.inputs.catalog import unit_label
 
@@ -97,7 +97,7 @@ def area_figure(assessments: list[Assessment], indicators: pd.DataFrame, *, as_o
         comp = None
         if comparison is not None and len(comparison):
             comp = comparison[comparison["indicator_id"] == indicator_id]
-            comp = comp[comp["qualifier"].fillna("=").isin(["=", ""])]
+            comp = comp[is_point(comp["qualifier"])]
         indicator_chart(ax, assessment, name=str(indicators.loc[indicator_id, "name_en"]),
                         unit=str(indicators.loc[indicator_id, "unit"]), as_of=as_of, comparison=comp,
                         comparison_label=comparison_label)

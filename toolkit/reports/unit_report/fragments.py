@@ -12,11 +12,11 @@ from html import escape
 import pandas as pd
 from IPython.display import HTML
 
+from toolkit.contracts.results import CATEGORY_COLOURS, FLAG_TEXT, targeted, text_colour
+from toolkit.contracts.synthetic import SYNTHETIC_BANNER
+from toolkit.core.paths import display_path
 from toolkit.inputs.catalog import unit_label
-from toolkit.contracts.results import CATEGORY_COLOURS, text_colour
-from toolkit.demo.panel import SYNTHETIC_BANNER
-from toolkit.engine.flags import FLAG_TEXT
-from toolkit.reports.unit_report.context import ReportContext, attain_text, display_path, fmt, latest_text
+from toolkit.reports.unit_report.context import ReportContext, attain_text, fmt, latest_text
 
 CATEGORY_TEXT = {
     "achieved": "target met in the target year (observed)",
@@ -108,7 +108,7 @@ def _name(context: ReportContext, indicator_id: str) -> str:
 
 def scorecard(context: ReportContext) -> HTML:
     """All indicators with a target: latest value, target, category, P(attain), forecast, attainment year."""
-    res = context.results[context.results["category"] != "no_target"]
+    res = targeted(context.results)
     rows = []
     for r in res.itertuples():
         rows.append({
@@ -130,7 +130,7 @@ def scorecard(context: ReportContext) -> HTML:
 
 def rates_table(context: ReportContext) -> HTML:
     """The anchors' deterministic rates (UNICEF/IGME AARR, Eurostat ratio) beside our probability."""
-    res = context.results[context.results["category"] != "no_target"]
+    res = targeted(context.results)
     frame = pd.DataFrame({
         "indicator": [_name(context, i) for i in res["indicator_id"]],
         "AARR observed (%/yr)": [fmt(v * 100, 2) for v in res["aarr_observed"]],

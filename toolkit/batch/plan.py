@@ -1,0 +1,221 @@
+"""Planning a batch: every check a user's request can fail, done before any kernel starts.
+
+Resolves the units, the templates, the overrides (``--data``, ``--as-of``, ``--targets``: each file is
+loaded once here, so a broken one fails the request instead of every kernel) and each unit's params (a
+unit whose params file is broken is listed in ``Plan.broken`` and fails on its own, so the others still
+complete). The notebook parameters are named by :mod:`toolkit.contracts.run_folder`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from toolkit.batch.execute import declared_parameters
+from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
+from toolkit.contracts.run_folder import PATH_SEPARATOR, REQUIRED_PARAMETERS, join_paths
+from toolkit.core.errors import BatchError, Problem, ToolkitError
+from toolkit.core.paths import (
+    INDICATORS_CSV,
+    NOTEBOOKS_DIR,
+    OUTPUTS_DIR,
+    TARGETS_DIR,
+    UNITS_CSV,
+    display_path,
+    user_path,
+)
+from toolkit.inputs.catalog import load_targets
+from toolkit.inputs.observations import load_observations
+from toolkit.inputs.params import DEFAULTS_FILE, load_unit_params
+from toolkit.inputs.units import check_unit_id, load_units, resolve_unit
+
+TEMPLATE = NOTEBOOKS_DIR / "province_report.ipynb"
+
+
+#: Notebooks run after the units when they exist: name -> template. ``overview`` gets ``run_dir``.
+EXTRAS = {"overview": NOTEBOOKS_DIR / "overview.ipynb",
+          "method_evaluation": NOTEBOOKS_DIR / "method_evaluation.ipynb"}
+
+
+#: Extras that read the units' outputs, so they start only when every unit has finished.
+AFTER_UNITS = frozenset({"overview"})
+
+
+@dataclass
+class Plan:
+    """A validated batch: nothing below can fail for a reason the user could have caught up front."""
+
+    unit_ids: list[str]
+    units: pd.DataFrame  # data/units.csv, indexed by unit_id
+    out: Path
+    workers: int
+    template: Path
+    extras: dict[str, Path]
+    overrides: dict[str, Any]
+    inputs: list[Path] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    params_files: dict[str, Path] = field(default_factory=dict)  # from --params-dir
+    broken: dict[str, str] = field(default_factory=dict)  # unit -> params error; the unit fails on its own
+
+
+def _resolve_units(units: Sequence[str] | None, table) -> list[str]:
+    """Unit ids (or names, codes) -> ids in the unit table's order; UnknownUnitError for unknown or path-like."""
+    if units is None:
+        return [str(u) for u in table.index]
+    names = [units] if isinstance(units, str) else list(units)
+    wanted = {check_unit_id(resolve_unit(str(name).strip(), table)) for name in names}
+    ordered = [str(u) for u in table.index if u in wanted]
+    if not ordered:
+        raise BatchError("no units to run", problems=[Problem("the unit list is empty", "give at least one unit id")])
+    return ordered
+
+
+def _check_out(out: Path) -> Path:
+    """The output folder exists (created) and is writable, before any kernel starts."""
+    out = out.expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        raise BatchError("the output path is a file, not a folder", path=out,
+                         problems=[Problem("not a folder", "give a folder for --out")])
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise BatchError(f"cannot write into the output folder: {exc.strerror or exc}", path=out,
+                         problems=[Problem("not writable", "choose another --out folder or fix its permissions")]) \
+            from exc
+    return out
+
+
+def _overrides(data, as_of, targets, declared: set[str]) -> tuple[dict[str, Any], list[Path], list[Path]]:
+    """Notebook parameters for the run-wide overrides, validated; plus the data and target files they name."""
+    overrides: dict[str, Any] = {}
+    data_files: list[Path] = []
+    target_files: list[Path] = []
+    if data:
+        paths = [user_path(p) for p in ([data] if isinstance(data, str | Path) else data)]
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            raise BatchError("observation file(s) not found", problems=[
+                Problem(f"no such file: {m}", "check the --data path") for m in missing])
+        if any(PATH_SEPARATOR in str(p) for p in paths):
+            raise BatchError("a --data path contains ';'", problems=[Problem("';' separates files", "rename it")])
+        load_observations(paths)  # a broken file fails here once, not in every kernel
+        overrides["data_override"] = join_paths(paths)
+        data_files = paths
+    if as_of is not None:
+        try:
+            as_of = int(as_of)
+        except (TypeError, ValueError) as exc:
+            raise BatchError(f"--as-of must be a year, not {as_of!r}") from exc
+        if not FIRST_YEAR <= as_of <= LAST_YEAR:
+            raise BatchError(f"--as-of {as_of} is not a plausible year ({FIRST_YEAR}-{LAST_YEAR})")
+        overrides["as_of_override"] = as_of
+    if targets:
+        path = user_path(targets)
+        targets_text = str(path) if (path.is_file() and str(targets).endswith(".csv")) else str(targets)
+        load_targets(targets_text)  # TargetError for an unknown set or a broken file
+        overrides["targets_override"] = targets_text
+        target_files.append(path if path.is_file() else TARGETS_DIR / f"{targets}.csv")
+    undeclared = [name for name in overrides if name not in declared]
+    if undeclared:
+        raise BatchError("the notebook does not declare the override parameter(s) " + ", ".join(undeclared),
+                         problems=[Problem("the option cannot reach the notebook",
+                                           "add them to the notebook's parameters cell")])
+    return overrides, data_files, target_files
+
+
+def _params_files(unit_ids: Iterable[str], params_dir: str | Path | None) -> dict[str, Path]:
+    """Per-unit params files from ``--params-dir`` (a unit without a file there keeps params/<unit>.yaml)."""
+    if params_dir is None:
+        return {}
+    folder = Path(params_dir)
+    if not folder.is_dir():
+        raise BatchError("--params-dir is not a folder", path=folder,
+                         problems=[Problem("no such folder", "give a folder holding <unit_id>.yaml files")])
+    return {u: (folder / f"{u}.yaml").resolve() for u in unit_ids if (folder / f"{u}.yaml").is_file()}
+
+
+def _params_inputs(unit_ids: Iterable[str], overrides: Mapping[str, Any],
+                   params_files: Mapping[str, Path]) -> tuple[list[Path], dict[str, str]]:
+    """The files the units will read, and the units whose params do not load.
+
+    A unit whose params file is broken (a typo, a missing data file) is not a reason to stop the other
+    units: it runs anyway, fails in its first cell with the ParamsError, and is reported like any failure.
+    """
+
+    files: list[Path] = [DEFAULTS_FILE]
+    broken: dict[str, str] = {}
+    for unit_id in unit_ids:
+        try:
+            params = load_unit_params(params_files.get(unit_id, unit_id))
+        except ToolkitError as exc:
+            broken[unit_id] = str(exc)
+            continue
+        files.append(Path(params.params_file))
+        if "data_override" not in overrides:
+            files += list(params.data_paths)
+        files += list(params.comparison_paths)
+        if "targets_override" not in overrides:
+            files.append(Path(params.target_path))
+    return files, broken
+
+
+def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, data: Sequence[str] | None = None,
+               as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
+               template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
+               params_dir: str | Path | None = None) -> Plan:
+    """Validate a batch and resolve its defaults; every user error is raised here, before any kernel.
+
+    The exception is one unit's broken params file: that unit is listed in ``Plan.broken`` and fails on
+    its own when it runs, so the other units still complete.
+    """
+    template = Path(template) if template else TEMPLATE
+    if not template.is_file():
+        raise BatchError("notebook template not found", path=template)
+    declared = declared_parameters(template)
+    missing = [p for p in REQUIRED_PARAMETERS if p not in declared]
+    if missing:
+        raise BatchError(f"the notebook's parameters cell lacks {', '.join(missing)}", path=template,
+                         problems=[Problem("not a report template", "tag the parameters cell 'parameters'")])
+    table = load_units()
+    unit_ids = _resolve_units(units, table)
+    workers = (os.cpu_count() or 1) if workers is None else int(workers)
+    if workers < 1:
+        raise BatchError(f"--workers must be at least 1, not {workers}")
+    if extras is None:
+        extras = {name: path for name, path in EXTRAS.items() if Path(path).is_file()}
+    extras = {str(name): Path(path) for name, path in extras.items()}
+    for name, path in extras.items():
+        if not path.is_file():
+            raise BatchError(f"extra notebook '{name}' not found", path=path)
+    clash = sorted(set(extras) & set(unit_ids))
+    if clash:
+        raise BatchError(f"unit id(s) {', '.join(clash)} clash with extra notebook names")
+    overrides, data_files, target_files = _overrides(data, as_of, targets, declared)
+    if "params_file" in declared:
+        overrides = {"params_file": "", **overrides}
+    params_files = _params_files(unit_ids, params_dir)
+    if params_files and "params_file" not in declared:
+        raise BatchError("--params-dir needs a 'params_file' parameter in the notebook", path=template)
+    params_inputs, broken = _params_inputs(unit_ids, overrides, params_files)
+    inputs = [UNITS_CSV, INDICATORS_CSV, template, *extras.values(), *data_files, *target_files, *params_inputs]
+    out = _check_out(Path(out) if out else OUTPUTS_DIR)
+    settings = {"workers": workers, "template": _shown(template),
+                "extra_templates": {k: _shown(v) for k, v in extras.items()},
+                "as_of": overrides.get("as_of_override"), "targets": overrides.get("targets_override"),
+                "data": [_shown(p) for p in data_files] or None,
+                "kernel_cwd": _shown(template.parent), "out": str(out)}
+    return Plan(unit_ids=unit_ids, units=table, out=out, workers=workers, template=template, extras=extras,
+                overrides=overrides, inputs=inputs, settings=settings, params_files=params_files, broken=broken)
+
+
+def _shown(path: Path) -> str:
+    """Paths in run.json: project-relative inside the project, the resolved absolute path outside."""
+    return display_path(path, outside="resolved")

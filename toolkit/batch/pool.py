@@ -1,0 +1,100 @@
+"""The local executor: a process pool that runs one notebook job per worker, with progress lines.
+
+Each worker executes *and* renders its job (:func:`toolkit.batch.execute.execute_job`), since kernel
+start-up dominates a notebook's cost; jobs that read the units' outputs (the overview) start only when
+every unit has finished.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+from tqdm import tqdm
+
+from toolkit.batch.execute import KERNEL_ENV, Job, Outcome, execute_job
+
+
+def _init_worker(env: Mapping[str, str]) -> None:
+    """Pool initializer: kernels inherit the worker's environment."""
+    os.environ.update(env)
+
+
+def _mp_context():
+    """``fork`` is cheapest, but only safe while this process has a single thread (e.g. not in Jupyter)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _line(outcome: Outcome) -> str:
+    label = outcome.name if outcome.kind == "unit" else f"[{outcome.name}]"
+    line = f"{'ok' if outcome.ok else 'FAILED':<7}{label:<20}{outcome.duration_s:7.1f} s"
+    if not outcome.ok:
+        line += f"  {outcome.ename}: {(outcome.evalue or '').splitlines()[0][:160] if outcome.evalue else ''}"
+    return line
+
+
+def run_jobs(jobs: Sequence[Job], after: Sequence[Job] = (), *, workers: int, progress: bool = True,
+             echo: bool = True, before_after: Callable[[dict[str, Outcome]], None] | None = None
+             ) -> dict[str, Outcome]:
+    """Execute ``jobs`` in a process pool; one outcome per job name.
+
+    ``after`` jobs (those that read the units' outputs) start once every ``unit`` job has finished, right
+    after ``before_after(outcomes)`` (which writes what they read). One tqdm bar over all jobs and one
+    printed line per finished job (status, name, seconds).
+    """
+
+    class _Bar(tqdm):
+        monitor_interval = 0  # no monitor thread: a later run may then still fork safely
+
+    total = len(jobs) + len(after)
+    outcomes: dict[str, Outcome] = {}
+    if not total:
+        return outcomes
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, total)), mp_context=_mp_context(),
+                               initializer=_init_worker, initargs=(KERNEL_ENV,))
+    try:
+        submitted: dict[Future, tuple[Job, float]] = {}
+
+        def submit(job: Job) -> Future:
+            future = pool.submit(execute_job, job)
+            submitted[future] = (job, time.perf_counter())
+            return future
+
+        for job in jobs:
+            submit(job)
+        bar = _Bar(total=total, desc="notebooks", unit="nb", disable=not progress, file=sys.stderr,
+                   dynamic_ncols=True)
+        units = [job.name for job in jobs if job.kind == "unit"]
+        pending, queued_after = set(submitted), list(after)
+        while pending or queued_after:
+            if queued_after and all(name in outcomes for name in units):
+                if before_after is not None:
+                    before_after(dict(outcomes))
+                pending |= {submit(job) for job in queued_after}
+                queued_after = []
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                job, t0 = submitted[future]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker died (e.g. out of memory)
+                    outcome = Outcome(job.name, job.kind, duration_s=round(time.perf_counter() - t0, 2))
+                    outcome.fail(exc)
+                outcomes[job.name] = outcome
+                bar.update(1)
+                if echo:
+                    bar.write(_line(outcome), file=sys.stdout)
+        bar.close()
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return outcomes

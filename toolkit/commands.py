@@ -1,0 +1,78 @@
+"""The sub-commands of ``python -m toolkit``: each loads, computes and writes through the package's layers.
+
+:mod:`toolkit.cli` parses the arguments and calls one function here; the functions print what they wrote
+and raise :class:`~toolkit.core.errors.ToolkitError` for anything the user can fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit.batch.golden import write_golden
+from toolkit.batch.run import run_batch
+from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
+from toolkit.core import io
+from toolkit.core.errors import ToolkitError
+from toolkit.demo.panel import write_demo_data
+from toolkit.engine.assess import assess_many
+from toolkit.engine.settings import AssessSettings
+from toolkit.inputs.catalog import load_targets
+from toolkit.inputs.observations import load_observations, validation_report
+from toolkit.inputs.params import load_defaults
+from toolkit.inputs.units import resolve_unit
+from toolkit.inputs.wide import import_wide
+
+
+def validate(files: Sequence[str]) -> int:
+    """``validate``: one line per valid file; a DataValidationError lists every problem of the others."""
+    for line in validation_report(files):
+        print(line)
+    return 0
+
+
+def import_table(file: str, *, indicator: str, sheet: str | None, out: str) -> int:
+    """``import-wide``: a yearbook-style table (provinces x years) -> a long observation file."""
+    frame = import_wide(file, indicator_id=indicator, sheet=sheet, out=out, year=None)
+    print(f"wrote {len(frame)} observation(s) of {indicator} for {frame['unit_id'].nunique()} unit(s) to {out}")
+    return 0
+
+
+def assess_to_file(*, data: Sequence[str | Path], targets: str, as_of: int, units: Sequence[str] | None,
+                   out: str | Path) -> pd.DataFrame:
+    """The ``python -m toolkit assess`` command: load, assess, write CSV (or XLSX when ``out`` ends in .xlsx)."""
+    if not FIRST_YEAR <= as_of <= LAST_YEAR:
+        raise ToolkitError(f"--as-of {as_of} is not a plausible year. "
+                           f"Fix: give a year between {FIRST_YEAR} and {LAST_YEAR}.")
+    observations = load_observations(data)
+    target_table = load_targets(targets)
+    unit_ids = [resolve_unit(u) for u in units] if units else None
+    frame = assess_many(observations, target_table, as_of=as_of, units=unit_ids,
+                        settings=AssessSettings.from_params(load_defaults()))
+    out = Path(out)
+    if out.suffix.lower() == ".xlsx":
+        io.write_xlsx(out, frame)
+    else:
+        io.write_csv(out, frame)
+    print(f"wrote {out} ({len(frame)} rows, {frame['unit_id'].nunique()} unit(s))")
+    return frame
+
+
+def demo_data(seed: int) -> int:
+    """``demo-data``: regenerate the seeded synthetic province panel."""
+    print(f"wrote {write_demo_data(seed=seed)}")
+    return 0
+
+
+def run(**options) -> int:
+    """``run``: the batch (see :func:`toolkit.batch.run.run_batch`); 0 when every unit succeeded."""
+    return run_batch(**options)
+
+
+def golden(units: Sequence[str] | None) -> int:
+    """``golden``: regenerate the golden notebooks under tests/golden/."""
+    for path in write_golden(units=units):
+        print(f"wrote {path}")
+    return 0

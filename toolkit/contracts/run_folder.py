@@ -1,0 +1,105 @@
+"""The notebook and run-folder contract: what the batch passes to a unit notebook and what it writes where.
+
+The unit notebook takes :data:`NOTEBOOK_PARAMETERS` (ASCII values only) and writes
+``units/<unit_id>/summary.json`` (keys :data:`SUMMARY_KEYS`) and ``results.csv`` into ``output_dir``; the
+batch adds ``notebooks/<name>.ipynb`` and the pages, then the combined ``results.csv``/``.xlsx``,
+``run.json`` and ``index.html`` at the top. Every module that reads or writes a run folder (the unit
+report, the overview, the batch, the goldens) takes the names from here. Documented in
+``docs/interfaces.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolkit.core.paths import project_path
+
+#: The unit notebook's parameters cell, in order; the first two are required of any template.
+NOTEBOOK_PARAMETERS = ("unit_id", "params_file", "output_dir", "data_override", "as_of_override", "targets_override")
+REQUIRED_PARAMETERS = ("unit_id", "output_dir")
+#: What a unit notebook writes into its output folder (cleared before the unit runs).
+SUMMARY_FILE, RESULTS_FILE = "summary.json", "results.csv"
+UNIT_FILES = (SUMMARY_FILE, RESULTS_FILE)
+SUMMARY_KEYS = ("unit_id", "name_en", "name_zh", "region", "synthetic", "target_set", "as_of", "counts",
+                "n_indicators", "data_files")
+LOCK_NAME = ".toolkit-run.lock"
+MANIFEST_NAME = "run.json"
+#: ``data_override`` carries several files as one ASCII string: absolute paths joined by this.
+PATH_SEPARATOR = ";"
+
+
+def join_paths(paths: Iterable[str | Path]) -> str:
+    """Files as one ``data_override`` parameter."""
+    return PATH_SEPARATOR.join(str(p) for p in paths)
+
+
+def split_paths(text: str) -> list[Path]:
+    """A ``data_override`` parameter back into paths (relative parts resolved against the project root)."""
+    return [project_path(part) for part in text.split(PATH_SEPARATOR) if part.strip()]
+
+
+def data_file_paths(names: Iterable[str]) -> list[Path]:
+    """``summary.json`` ``data_files`` entries (project-relative or absolute) as paths, without repeats."""
+    return [project_path(name) for name in dict.fromkeys(str(n) for n in names)]
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """Where everything of one batch run lives, as paths (for writing) and as relative links (for pages)."""
+
+    out: Path
+
+    def unit_dir(self, unit_id: str) -> Path:
+        return self.out / "units" / unit_id
+
+    def unit_results(self, unit_id: str) -> Path:
+        return self.unit_dir(unit_id) / RESULTS_FILE
+
+    def unit_summary(self, unit_id: str) -> Path:
+        return self.unit_dir(unit_id) / SUMMARY_FILE
+
+    def notebook(self, name: str) -> Path:
+        return self.out / self.notebook_href(name)
+
+    def unit_html(self, unit_id: str) -> Path:
+        return self.out / self.unit_html_href(unit_id)
+
+    def extra_html(self, name: str) -> Path:
+        return self.out / f"{name}.html"
+
+    @property
+    def lock(self) -> Path:
+        return self.out / LOCK_NAME
+
+    @property
+    def manifest(self) -> Path:
+        return self.out / MANIFEST_NAME
+
+    @staticmethod
+    def notebook_href(name: str) -> str:
+        return f"notebooks/{name}.ipynb"
+
+    @staticmethod
+    def unit_html_href(unit_id: str) -> str:
+        return f"html/{unit_id}.html"
+
+    @staticmethod
+    def unit_results_href(unit_id: str) -> str:
+        return f"units/{unit_id}/{RESULTS_FILE}"
+
+    def read_summary(self, unit_id: str) -> dict[str, Any] | None:
+        """The unit's ``summary.json``, or None when it is missing or unreadable (a failed unit)."""
+        try:
+            summary = json.loads(self.unit_summary(unit_id).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return summary if isinstance(summary, dict) else None
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """Every readable ``summary.json`` under ``units/``, in folder-name order."""
+        found = (self.read_summary(p.parent.name) for p in sorted((self.out / "units").glob(f"*/{SUMMARY_FILE}")))
+        return [s for s in found if s is not None]
