@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -17,8 +19,8 @@
 # Runs the hindcasts on the real national series live (about a second) and shows the evidence. No
 # parameters are needed; `output_dir` exists only so every notebook of the batch has the same shape
 # (when set, the summary tables are also written there as CSV). The same tables come from
-# `python benchmarks/hindcast.py`. All logic lives in `toolkit.evaluation.hindcast`, `toolkit.reports.method_evaluation.fragments` and
-# `toolkit.reports.method_evaluation.figures`.
+# `python benchmarks/hindcast.py`. All logic lives in the package (`toolkit.reports.method_evaluation`, over
+# `toolkit.evaluation.hindcast`); this notebook only calls it.
 
 # %% tags=["parameters"]
 output_dir = ""
@@ -52,13 +54,10 @@ output_dir = ""
 # Generated from the tables below, so they always match them.
 
 # %%
-from toolkit.evaluation import hindcast
-from toolkit.reports.method_evaluation import figures as hindcast_plots
-from toolkit.reports.method_evaluation import fragments as hindcast_report
+from toolkit.reports import method_evaluation as evaluation
 
-errors, calls = hindcast.run_hindcast(*hindcast.load_national())
-tables = hindcast_report.display_tables(errors, calls, output_dir=output_dir)
-hindcast_report.reading_html(errors, calls)
+ev = evaluation.run(output_dir=output_dir)
+evaluation.headline(ev)
 
 # %% [markdown]
 # ## What was hindcast
@@ -68,7 +67,7 @@ hindcast_report.reading_html(errors, calls)
 # indicators still contribute forecast errors for the years that are.
 
 # %%
-tables["design"]
+ev.tables["design"]
 
 # %% [markdown]
 # ## Forecast error by horizon
@@ -78,10 +77,10 @@ tables["design"]
 # so the long mortality and enrolment series weigh most.
 
 # %%
-hindcast_plots.show_mape(errors)
+evaluation.show_mape(ev)
 
 # %%
-tables["mape_by_horizon"]
+ev.tables["mape_by_horizon"]
 
 # %% [markdown]
 # By indicator (all horizons together). Differences between indicators are larger than between methods:
@@ -89,7 +88,7 @@ tables["mape_by_horizon"]
 # each forecast the series' own past.
 
 # %%
-tables["mape_by_indicator"]
+ev.tables["mape_by_indicator"]
 
 # %% [markdown]
 # ## Interval coverage
@@ -99,10 +98,10 @@ tables["mape_by_indicator"]
 # The published rules give no intervals at all.
 
 # %%
-hindcast_plots.show_coverage(errors)
+evaluation.show_coverage(ev)
 
 # %%
-tables["coverage"]
+ev.tables["coverage"]
 
 # %% [markdown]
 # ## The 2020 target outcome: our calls vs the published rules
@@ -115,20 +114,20 @@ tables["coverage"]
 # probability and the outcome (0 or 1); for a 0/1 call it is simply the share of wrong calls.
 
 # %%
-tables["calls"]
+ev.tables["calls"]
 
 # %%
-hindcast_plots.show_calls(calls)
+evaluation.show_calls(ev)
 
 # %%
-tables["call_accuracy"]
+ev.tables["call_accuracy"]
 
 # %% [markdown]
 # Many calls were made when the latest value already met the target, which every method gets right. The
 # calls that were still open at their origin are the real test:
 
 # %%
-tables["call_accuracy_open"]
+ev.tables["call_accuracy_open"]
 
 # %% [markdown]
 # ## Key numbers
@@ -136,4 +135,4 @@ tables["call_accuracy_open"]
 # The rounded numbers below repeat the headline results as text for the regression tests.
 
 # %%
-print(hindcast_report.key_numbers(errors, calls))
+print(evaluation.key_numbers(ev))

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -17,14 +19,13 @@
 # Reads a finished batch run (`results.csv` and `units/<unit>/summary.json`) and compares all units.
 # Set `run_dir` in the parameters cell to the batch's output folder (absolute path); `""` means
 # `outputs/`, where `make run` writes. The batch (`python -m toolkit run`) runs this notebook after the
-# units with Papermill. All logic lives in `toolkit.reports.overview.compute` and `toolkit.reports.overview.figures`.
+# units with Papermill. All logic lives in `toolkit.reports.overview`; this notebook only calls it.
 
 # %% tags=["parameters"]
 run_dir = ""
 
 # %%
-from toolkit.reports.overview import compute as overview
-from toolkit.reports.overview import figures as overview_plots
+from toolkit.reports import overview
 
 run = overview.load_run(run_dir)
 overview.title(run)
@@ -45,16 +46,16 @@ overview.title(run)
 # too few observations to forecast.
 
 # %%
-overview_plots.show_heatmap(run)
+overview.show_heatmap(run)
 
 # %% [markdown]
 # ## Counts per category and Outline area
 
 # %%
-overview_plots.show_areas(run)
+overview.show_areas(run)
 
 # %%
-overview.area_table(run.results, run.indicators)
+overview.area_table(run)
 
 # %% [markdown]
 # ## Regions
@@ -65,10 +66,10 @@ overview.area_table(run.results, run.indicators)
 # means and shares.
 
 # %%
-overview_plots.show_regions(run)
+overview.show_regions(run)
 
 # %%
-overview.regional_table(run.results, run.units)
+overview.regional_table(run)
 
 # %% [markdown]
 # ## Did the gaps narrow?
@@ -84,17 +85,17 @@ overview.regional_table(run.results, run.units)
 overview.gap_summary(run)
 
 # %%
-overview_plots.show_gaps(run)
+overview.show_gaps(run)
 
 # %%
-overview.gap_table(overview.run_gaps(run), run.indicators)
+overview.gap_table(run)
 
 # %% [markdown]
 # The rural/urban gap is measured on the national series, which publishes rural and urban child
 # mortality for a few years (real data, whatever the provinces run on).
 
 # %%
-overview_plots.show_urban_rural(run)
+overview.show_urban_rural(run)
 
 # %% [markdown]
 # ## Key numbers

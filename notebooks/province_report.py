@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -28,9 +30,7 @@ as_of_override = 0
 targets_override = ""
 
 # %%
-from toolkit.reports.unit_report import figures as plots
-from toolkit.reports.unit_report import context as report
-from toolkit.reports.unit_report import fragments as tables
+from toolkit.reports import unit_report as report
 
 report.use_short_errors()
 context = report.prepare(
@@ -41,10 +41,10 @@ context = report.prepare(
     as_of_override=as_of_override,
     targets_override=targets_override,
 )
-tables.title(context)
+report.title(context)
 
 # %%
-tables.provenance(context)
+report.provenance(context)
 
 # %% [markdown]
 # ## How to read this report
@@ -58,7 +58,7 @@ tables.provenance(context)
 # shown for comparison further down. Methods and their evidence: `docs/methods.md`.
 
 # %%
-tables.scorecard(context)
+report.scorecard(context)
 
 # %% [markdown]
 # ## Charts
@@ -68,13 +68,13 @@ tables.scorecard(context)
 # line the national series where this is a province report.
 
 # %%
-plots.show_report_figures(context)
+report.show_figures(context)
 
 # %%
-tables.rates_table(context)
+report.rates_table(context)
 
 # %%
-tables.quality_notes(context)
+report.quality_notes(context)
 
 # %% [markdown]
 # ## Key results

@@ -11,18 +11,14 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from toolkit.evaluation.hindcast import MODEL_LABELS, error_by_model_horizon
-from toolkit.reports.overview.figures import show  # PNG display that does not depend on the backend
+from toolkit.evaluation.hindcast import MODEL_LABELS, call_accuracy, coverage_by_model, error_by_model_horizon
+from toolkit.reports.figures import show, theme
 
-__all__ = ["mape_by_horizon", "coverage_bars", "call_bars", "show", "show_mape", "show_coverage", "show_calls"]
+__all__ = ["mape_by_horizon", "coverage_bars", "call_bars", "show_mape", "show_coverage", "show_calls"]
 
 METHOD_LABELS = {"ours": "toolkit (P ≥ 0.5)", "eurostat": "Eurostat ratio", "igme": "IGME AARR",
                  "escap": "ESCAP forecast"}
 WIDTH = 12.5
-
-
-def _theme() -> None:
-    sns.set_theme(style="whitegrid", context="paper")
 
 
 def mape_by_horizon(errors: pd.DataFrame, *, title: str) -> plt.Figure:
@@ -31,7 +27,7 @@ def mape_by_horizon(errors: pd.DataFrame, *, title: str) -> plt.Figure:
     The no-change baseline is left out of the chart (its error grows to many times the others' and would
     flatten them); the tables report it.
     """
-    _theme()
+    theme()
     summary = error_by_model_horizon(errors)
     summary = summary[(summary["horizon"] != "all") & (summary["kind"] != "baseline")]
     summary = summary.assign(horizon=summary["horizon"].astype(int))
@@ -56,7 +52,7 @@ def mape_by_horizon(errors: pd.DataFrame, *, title: str) -> plt.Figure:
 
 def coverage_bars(coverage: pd.DataFrame, *, title: str) -> plt.Figure:
     """Observed share inside each model's 80% and 95% intervals, with the nominal levels as reference lines."""
-    _theme()
+    theme()
     fig, ax = plt.subplots(figsize=(WIDTH * 0.8, 4.2), layout="constrained")
     x = np.arange(len(coverage))
     ax.bar(x - 0.2, coverage["cover80"] * 100, width=0.4, color="#9ecae1", label="80% interval")
@@ -78,7 +74,7 @@ def coverage_bars(coverage: pd.DataFrame, *, title: str) -> plt.Figure:
 
 def call_bars(accuracy: pd.DataFrame, *, title: str) -> plt.Figure:
     """Two panels per method: share of 2020 calls right (higher is better) and Brier score (lower is better)."""
-    _theme()
+    theme()
     fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH * 0.8, 3.8), layout="constrained")
     labels = [f"{METHOD_LABELS.get(m, m)}\n(n={n})" for m, n in zip(accuracy["method"], accuracy["n"])]
     colours = ["#238b45" if m == "ours" else "#969696" for m in accuracy["method"]]
@@ -112,13 +108,9 @@ def show_mape(errors: pd.DataFrame) -> None:
 
 def show_coverage(errors: pd.DataFrame) -> None:
     """Interval coverage per model vs the nominal levels."""
-    from toolkit.evaluation.hindcast import coverage_by_model
-
     show(coverage_bars(coverage_by_model(errors), title="Prediction-interval coverage vs the nominal level"))
 
 
 def show_calls(calls: pd.DataFrame) -> None:
     """Accuracy and Brier score of the 2020 calls per method."""
-    from toolkit.evaluation.hindcast import call_accuracy
-
     show(call_bars(call_accuracy(calls), title="Calling the 2020 target outcome from each origin, 2012-2019"))

@@ -8,10 +8,13 @@ wording and layout can change without touching the computation.
 from __future__ import annotations
 
 import math
+from html import escape
 from pathlib import Path
 
 import pandas as pd
+from IPython.display import HTML
 
+from toolkit.core import io
 from toolkit.evaluation.hindcast import (
     MODEL_LABELS,
     RULE_FORECASTS,
@@ -136,12 +139,8 @@ def reading(errors: pd.DataFrame, calls: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def reading_html(errors: pd.DataFrame, calls: pd.DataFrame):
+def reading_html(errors: pd.DataFrame, calls: pd.DataFrame) -> HTML:
     """:func:`reading` as an HTML list for the notebook."""
-    from html import escape
-
-    from IPython.display import HTML
-
     items = "".join(f"<li>{escape(line)}</li>" for line in reading(errors, calls).splitlines())
     return HTML(f"<ul>{items}</ul>")
 
@@ -193,8 +192,6 @@ def _accuracy_display(calls: pd.DataFrame) -> pd.DataFrame:
 
 def write_tables(tables: dict[str, pd.DataFrame], output_dir: str | Path) -> list[Path]:
     """Write each table as ``<output_dir>/<name>.csv`` (atomically); returns the paths."""
-    from toolkit.core import io
-
     return [io.write_csv(Path(output_dir) / f"{name}.csv", frame, index=True) for name, frame in tables.items()]
 
 

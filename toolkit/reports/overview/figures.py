@@ -7,7 +7,6 @@ HTML around the figures carries the Chinese), so no CJK font is needed. Sizes as
 
 from __future__ import annotations
 
-import io
 import math
 import textwrap
 
@@ -21,7 +20,10 @@ from matplotlib.patches import Patch
 
 from toolkit.contracts.results import CATEGORY_COLOURS, TARGET_CATEGORIES
 from toolkit.inputs.catalog import unit_label
-from toolkit.reports.overview.compute import REGION_ORDER
+from toolkit.inputs.units import REGIONS
+from toolkit.reports.figures import show, theme
+from toolkit.reports.overview.compute import category_matrix, counts_by_area, regional_summary, urban_rural_gaps
+from toolkit.reports.overview.run import RunData, run_gaps
 
 __all__ = ["category_heatmap", "area_bars", "regional_heatmap", "gap_figure", "urban_rural_figure", "short_name",
            "show", "show_heatmap", "show_areas", "show_regions", "show_gaps", "show_urban_rural", "LEGEND_GROUPS"]
@@ -30,7 +32,6 @@ __all__ = ["category_heatmap", "area_bars", "regional_heatmap", "gap_figure", "u
 LEGEND_GROUPS = [("achieved",), ("on_track",), ("likely",), ("at_risk",), ("off_track", "not_achieved"),
                  ("insufficient_data",)]
 WIDTH = 12.5  # inches: ~1000 px at DPI
-DPI = 80
 RATIO_COLOUR = "#e6550d"
 CV_COLOUR = "#3182bd"
 
@@ -38,10 +39,6 @@ CV_COLOUR = "#3182bd"
 def short_name(name: str, width: int = 34) -> str:
     """An indicator name short enough for an axis label (cut at a word, with an ellipsis)."""
     return textwrap.shorten(str(name), width=width, placeholder="…")
-
-
-def _theme() -> None:
-    sns.set_theme(style="whitegrid", context="paper")
 
 
 def _label(group: tuple[str, ...]) -> str:
@@ -52,7 +49,7 @@ def _label(group: tuple[str, ...]) -> str:
 def category_heatmap(matrix: pd.DataFrame, units: pd.DataFrame, indicators: pd.DataFrame, *,
                      title: str) -> plt.Figure:
     """Units (rows, English names, grouped by region) x indicators (columns) coloured by category."""
-    _theme()
+    theme()
     code = {c: i for i, group in enumerate(LEGEND_GROUPS) for c in group}
     codes = matrix.apply(lambda col: col.map(code)).astype(float)
     cmap = ListedColormap([CATEGORY_COLOURS[g[0]] for g in LEGEND_GROUPS])
@@ -87,7 +84,7 @@ def category_heatmap(matrix: pd.DataFrame, units: pd.DataFrame, indicators: pd.D
 
 def area_bars(counts: pd.DataFrame, *, title: str) -> plt.Figure:
     """Stacked horizontal bars: assessments per Outline area, split by category."""
-    _theme()
+    theme()
     fig, ax = plt.subplots(figsize=(WIDTH * 0.8, 1.2 + 0.55 * len(counts)), layout="constrained")
     left = np.zeros(len(counts))
     labels = [a.replace("_", " ") for a in counts.index]
@@ -110,12 +107,12 @@ def area_bars(counts: pd.DataFrame, *, title: str) -> plt.Figure:
 def regional_heatmap(regional: pd.DataFrame, indicators: pd.DataFrame, *, title: str,
                      value: str = "mean_p_attain") -> plt.Figure:
     """Regions (rows) x indicators (columns): mean P(attain) of the region's provinces, annotated."""
-    _theme()
+    theme()
     table = regional.pivot(index="region", columns="indicator_id", values=value)
     present = set(regional["indicator_id"])
     order = [i for i in indicators.index if i in present] + [i for i in dict.fromkeys(regional["indicator_id"])
                                                               if i not in indicators.index]
-    table = table.reindex(index=[r for r in REGION_ORDER if r in table.index], columns=order)
+    table = table.reindex(index=[r for r in REGIONS if r in table.index], columns=order)
     fig, ax = plt.subplots(figsize=(WIDTH, 2.6 + 0.45 * len(table)), layout="constrained")
     sns.heatmap(table, ax=ax, cmap="RdYlGn", vmin=0, vmax=1, annot=True, fmt=".2f", annot_kws={"fontsize": 7},
                 linewidths=0.6, linecolor="white",
@@ -131,7 +128,7 @@ def regional_heatmap(regional: pd.DataFrame, indicators: pd.DataFrame, *, title:
 
 def gap_figure(gaps: pd.DataFrame, indicators: pd.DataFrame, *, title: str, ncols: int = 4) -> plt.Figure:
     """Small multiples per indicator: CV across provinces (left axis) and max/min ratio (right axis) by year."""
-    _theme()
+    theme()
     ids = list(dict.fromkeys(gaps["indicator_id"]))
     nrows = max(1, math.ceil(len(ids) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(WIDTH, 0.6 + 2.3 * nrows), squeeze=False, layout="constrained")
@@ -163,7 +160,7 @@ def gap_figure(gaps: pd.DataFrame, indicators: pd.DataFrame, *, title: str, ncol
 
 def urban_rural_figure(pairs: pd.DataFrame, indicators: pd.DataFrame, *, title: str) -> plt.Figure:
     """One panel per rural/urban pair: both series by year, with the rural/urban ratio written at each point."""
-    _theme()
+    theme()
     stems = list(dict.fromkeys(pairs["indicator_id"]))
     fig, axes = plt.subplots(1, max(1, len(stems)), figsize=(WIDTH * 0.8, 3.6), squeeze=False, sharex=True,
                              layout="constrained")
@@ -189,60 +186,35 @@ def urban_rural_figure(pairs: pd.DataFrame, indicators: pd.DataFrame, *, title: 
 # --------------------------------------------------------------------------- what the notebook calls
 
 
-def show(fig: plt.Figure, *, dpi: int = DPI) -> None:
-    """Display a figure as a PNG and free it.
-
-    The PNG is rendered here rather than by the notebook's matplotlib backend, so a figure shows the same
-    in JupyterLab, under Papermill with ``MPLBACKEND=Agg`` (where the inline backend is not active and a
-    figure would print only as ``<Figure size ...>``), and in the HTML export.
-    """
-    from IPython.display import Image, display
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
-    plt.close(fig)
-    display(Image(data=buffer.getvalue(), format="png"))
-
-
-def show_heatmap(run) -> None:
+def show_heatmap(run: RunData) -> None:
     """The category heatmap of a run (``toolkit.reports.overview.compute.RunData``)."""
-    from toolkit.reports.overview.compute import category_matrix
-
     matrix = category_matrix(run.results, run.units, run.indicators)
     show(category_heatmap(matrix, run.units, run.indicators,
                           title=f"Category of every unit and indicator ({run.target_set}, data to {run.as_of})"))
 
 
-def show_areas(run) -> None:
+def show_areas(run: RunData) -> None:
     """Counts per Outline area and category."""
-    from toolkit.reports.overview.compute import counts_by_area
-
     show(area_bars(counts_by_area(run.results, run.indicators),
                    title=f"Assessments per Outline area and category ({len(run.summaries)} units)"))
 
 
-def show_regions(run) -> None:
+def show_regions(run: RunData) -> None:
     """Mean P(attain) per region and indicator (provinces only)."""
-    from toolkit.reports.overview.compute import regional_summary
-
     show(regional_heatmap(regional_summary(run.results, run.units), run.indicators,
                           title="Mean probability of attaining each target, by region (provinces)"))
 
 
-def show_gaps(run) -> None:
+def show_gaps(run: RunData) -> None:
     """Trend of the gaps between provinces per indicator."""
-    from toolkit.reports.overview.compute import run_gaps
-
     gaps = run_gaps(run)
     if len(gaps):
         show(gap_figure(gaps, run.indicators,
                         title=f"Gaps between provinces by year (point values, data to {run.as_of})"))
 
 
-def show_urban_rural(run) -> None:
+def show_urban_rural(run: RunData) -> None:
     """Rural and urban series of the national unit, when the run's data has them."""
-    from toolkit.reports.overview.compute import urban_rural_gaps
-
     pairs = urban_rural_gaps(run.observations, run.as_of)
     if len(pairs):
         show(urban_rural_figure(pairs, run.indicators, title="Rural and urban child mortality, national series"))

@@ -16,7 +16,6 @@ from toolkit.contracts.results import CATEGORIES, targeted
 from toolkit.contracts.run_folder import RESULTS_FILE, SUMMARY_FILE, split_paths
 from toolkit.contracts.synthetic import is_synthetic
 from toolkit.core import io
-from toolkit.core.errors import ToolkitError
 from toolkit.core.paths import OUTPUTS_DIR, display_path
 from toolkit.engine.assess import Assessment, assess_unit, results_frame
 from toolkit.engine.settings import AssessSettings
@@ -24,6 +23,7 @@ from toolkit.inputs.catalog import load_indicators, load_targets
 from toolkit.inputs.observations import load_observations
 from toolkit.inputs.params import UnitParams, load_unit_params
 from toolkit.inputs.units import check_unit_id, load_units
+from toolkit.reports.text import attain_text, fmt, latest_text
 
 
 @dataclass
@@ -51,26 +51,6 @@ class ReportContext:
     def counts(self) -> dict[str, int]:
         counts = self.results["category"].value_counts()
         return {name: int(counts.get(name, 0)) for name in CATEGORIES}
-
-
-def use_short_errors() -> None:
-    """In a notebook, show a ToolkitError as its message (file, line, fix) instead of a traceback.
-
-    A reviewer reading a failed unit's page needs what went wrong and how to fix it; the cell still fails,
-    so Papermill and the batch still report the unit as failed.
-    """
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    if shell is not None:
-        shell.set_custom_exc((ToolkitError,), _short_error)
-
-
-def _short_error(shell, etype, evalue, tb, tb_offset=None) -> list[str]:
-    """IPython custom-exception handler: it must display the error itself (ipykernel sends it as the error output)."""
-    short = [f"{etype.__name__}: {evalue}"]
-    shell._showtraceback(etype, evalue, short)
-    return short
 
 
 def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str = "", data_override: str = "",
@@ -126,33 +106,6 @@ def write_outputs(context: ReportContext) -> None:
     """results.csv and summary.json for this unit, written atomically into the output folder."""
     io.write_csv(context.output_dir / RESULTS_FILE, context.results)
     io.write_text(context.output_dir / SUMMARY_FILE, json.dumps(summary(context), ensure_ascii=False, indent=2))
-
-
-def fmt(value, digits: int = 1) -> str:
-    if value is None or pd.isna(value):
-        return "-"
-    if isinstance(value, (bool,)) or str(value) in ("True", "False"):
-        return "yes" if bool(value) else "no"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def latest_text(row) -> str:
-    """'8.10 (2015)' for a point value, '> 99.00 (2017)' for a published bound."""
-    bound = f"{row.latest_qualifier} " if row.latest_qualifier in (">", "<") else ""
-    return f"{bound}{fmt(row.latest_value, 2)} ({fmt(row.latest_year)})"
-
-
-def attain_text(row, horizon: int) -> str:
-    """'2013' for an observed year, '2024 [2023–2026]' for a forecast, 'not by 2050' when out of reach."""
-    if pd.isna(row.attain_year):
-        return "-" if not row.model else f"not by {horizon}"
-    lo, hi = row.attain_year_lo, row.attain_year_hi
-    if pd.notna(lo) and pd.notna(hi) and lo == hi == row.attain_year:
-        return fmt(row.attain_year)
-    hi = "later" if pd.isna(hi) else fmt(hi)
-    return f"{fmt(row.attain_year)} [{fmt(lo)}–{hi}]"
 
 
 def key_results(context: ReportContext) -> str:

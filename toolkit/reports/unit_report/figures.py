@@ -8,18 +8,17 @@ Text in figures is English only (Chinese names are in the HTML around them), so 
 from __future__ import annotations
 
 import math
-from io import BytesIO
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
-from IPython.display import Image, display
+from IPython.display import display
 
 from toolkit.contracts.observations import is_point
 from toolkit.engine.assess import Assessment
 from toolkit.inputs.catalog import unit_label
+from toolkit.reports.figures import png, theme
 
 FAN_COLOUR = "#2b8cbe"
 TARGET_COLOUR = "#d7301f"
@@ -84,7 +83,7 @@ def indicator_chart(ax: plt.Axes, assessment: Assessment, *, name: str, unit: st
 def area_figure(assessments: list[Assessment], indicators: pd.DataFrame, *, as_of: int, title: str,
                 comparison: pd.DataFrame | None = None, comparison_label: str = "national") -> plt.Figure:
     """Small multiples: one chart per indicator of one area, two per row."""
-    sns.set_theme(style="whitegrid", context="paper")
+    theme()
     ncols = 2 if len(assessments) > 1 else 1
     nrows = math.ceil(len(assessments) / ncols)
     height = PANEL_SIZE[1] * nrows + HEADER_INCHES
@@ -125,18 +124,7 @@ def charted(assessments: list[Assessment], min_points: int) -> list[Assessment]:
             or (a.row["category"] == "no_target" and len(a.points) >= min_points)]
 
 
-def figure_image(fig: plt.Figure) -> Image:
-    """A PNG of the figure as an IPython Image.
-
-    Rendering the PNG here (rather than through the inline backend) works under any Matplotlib backend,
-    fixes the resolution, and gives a plain-text form without the figure size, which nbval compares.
-    """
-    buffer = BytesIO()
-    fig.savefig(buffer, format="png", dpi=REPORT_DPI, pil_kwargs={"compress_level": 3})
-    return Image(data=buffer.getvalue(), format="png")
-
-
-def show_report_figures(context) -> None:
+def show_figures(context) -> None:
     """Display one figure per Outline area for a report context (``toolkit.reports.unit_report.context.ReportContext``)."""
     chosen = charted(context.assessments, context.params.min_points)
     indicators = context.indicators
@@ -147,5 +135,5 @@ def show_report_figures(context) -> None:
         fig = area_figure(group, indicators, as_of=context.as_of, title=title,
                           comparison=context.comparison if len(context.comparison) else None,
                           comparison_label=comparison_label)
-        display(figure_image(fig))
+        display(png(fig, dpi=REPORT_DPI))
         plt.close(fig)

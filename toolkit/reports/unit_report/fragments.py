@@ -12,11 +12,13 @@ from html import escape
 import pandas as pd
 from IPython.display import HTML
 
-from toolkit.contracts.results import CATEGORY_COLOURS, FLAG_TEXT, targeted, text_colour
+from toolkit.contracts.results import FLAG_TEXT, targeted
 from toolkit.contracts.synthetic import SYNTHETIC_BANNER
 from toolkit.core.paths import display_path
 from toolkit.inputs.catalog import unit_label
-from toolkit.reports.unit_report.context import ReportContext, attain_text, fmt, latest_text
+from toolkit.reports.html import category_badge, html, table
+from toolkit.reports.text import attain_text, fmt, latest_text
+from toolkit.reports.unit_report.context import ReportContext
 
 CATEGORY_TEXT = {
     "achieved": "target met in the target year (observed)",
@@ -28,34 +30,6 @@ CATEGORY_TEXT = {
     "insufficient_data": "too few point observations for a forecast",
     "no_target": "no target in this set; trend only",
 }
-STYLE = """<style>
-.tk-banner{background:#b30000;color:#fff;padding:10px 14px;font-weight:bold;font-size:1.1em;border-radius:4px}
-.tk-table{border-collapse:collapse;font-size:0.9em;margin:6px 0}
-.tk-table th{background:#eee;text-align:left !important;padding:4px 6px;border-bottom:2px solid #999}
-.tk-table td{text-align:left !important;padding:3px 6px;border-bottom:1px solid #ddd;overflow-wrap:break-word}
-details summary{cursor:pointer;color:#1f4e79;margin:4px 0}
-.tk-cat{padding:2px 6px;border-radius:3px;white-space:nowrap}
-.tk-muted{color:#666;font-size:0.9em}
-</style>"""
-
-
-def _html(body: str) -> HTML:
-    return HTML(STYLE + body)
-
-
-def _category_badge(category: str) -> str:
-    colour = CATEGORY_COLOURS.get(category, "#fff")
-    return (f'<span class="tk-cat" style="background:{colour};color:{text_colour(category)}">'
-            f"{escape(category.replace('_', ' '))}</span>")
-
-
-def _table(frame: pd.DataFrame, raw_columns: tuple[str, ...] = ()) -> str:
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
-    body = []
-    for _, row in frame.iterrows():
-        cells = [str(v) if c in raw_columns else escape(str(v)) for c, v in row.items()]
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return f'<table class="tk-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
 def banner(context: ReportContext) -> str:
@@ -67,7 +41,7 @@ def title(context: ReportContext) -> HTML:
     """Report title in English and Chinese, with the as-of year, the target set and any banner."""
     unit = context.unit
     region = f" · {escape(str(unit['region']))} region" if pd.notna(unit["region"]) and unit["region"] else ""
-    return _html(
+    return html(
         f"{banner(context)}<h1>{escape(str(unit['name_en']))} · {escape(str(unit['name_zh']))}</h1>"
         f'<p class="tk-muted">Outline monitoring report · target set <b>{escape(context.target_set)}</b> · '
         f"data up to <b>{context.as_of}</b>{region}</p>"
@@ -88,10 +62,10 @@ def provenance(context: ReportContext) -> HTML:
             f"observations after {context.as_of} are ignored. Each row of the data names the page it was read from "
             f"(full addresses in the data file).</p>"
             f"<details><summary>Observations and sources per indicator ({len(per_indicator)} indicators)</summary>"
-            f"{_table(per_indicator)}</details>")
+            f"{table(per_indicator)}</details>")
     if context.params.notes:
         text += f"<p><b>Notes:</b> {escape(str(context.params.notes))}</p>"
-    return _html(text)
+    return html(text)
 
 
 def _sources_text(sources: pd.Series, shown: int = 2) -> str:
@@ -116,15 +90,15 @@ def scorecard(context: ReportContext) -> HTML:
             "unit": unit_label(r.unit),
             "latest (year)": latest_text(r),
             "target": f"{r.comparator} {fmt(r.target_value, 2)} by {fmt(r.target_year)}",
-            "category": _category_badge(r.category),
+            "category": category_badge(r.category),
             "P(attain)": fmt(r.p_attain, 2),
             "forecast [80% interval]": f"{fmt(r.forecast, 2)} [{fmt(r.lo80, 2)}, {fmt(r.hi80, 2)}]",
             "year met [80%]": attain_text(r, context.params.attain_horizon),
             "model": r.model or "-",
         })
     legend = "".join(
-        f"<li>{_category_badge(c)} {escape(t.format(**context.params.categories))}</li>" for c, t in CATEGORY_TEXT.items())
-    return _html(f"<h2>Scorecard</h2>{_table(pd.DataFrame(rows), raw_columns=('category',))}"
+        f"<li>{category_badge(c)} {escape(t.format(**context.params.categories))}</li>" for c, t in CATEGORY_TEXT.items())
+    return html(f"<h2>Scorecard</h2>{table(pd.DataFrame(rows), raw_columns=('category',))}"
                  f'<ul class="tk-muted">{legend}</ul>')
 
 
@@ -139,12 +113,12 @@ def rates_table(context: ReportContext) -> HTML:
         "Eurostat class": [str(v).replace("_", " ") if v else "-" for v in res["eurostat_category"]],
         "P(attain)": [fmt(v, 2) for v in res["p_attain"]],
     })
-    return _html(
+    return html(
         "<h2>Rates the published methods use</h2>"
         "<p>AARR: average annual rate of reduction (UNICEF/IGME; regression on log values, positive = falling). "
         "Required: the rate needed from the latest value to reach the target in the target year (same form). "
         "Eurostat ratio: observed compound growth over the last 15 years divided by the growth required from the same base; classes at "
-        "95%/60%/0. These deterministic rules are shown for comparison with P(attain).</p>" + _table(frame))
+        "95%/60%/0. These deterministic rules are shown for comparison with P(attain).</p>" + table(frame))
 
 
 def quality_notes(context: ReportContext) -> HTML:
@@ -156,4 +130,4 @@ def quality_notes(context: ReportContext) -> HTML:
             text = "; ".join(FLAG_TEXT.get(f, f) for f in flags)
             items.append(f"<li><b>{escape(_name(context, r.indicator_id))}</b>: {escape(text)}</li>")
     body = "".join(items) or "<li>No data-quality issues were flagged.</li>"
-    return _html(f"<h2>Data-quality notes</h2>{banner(context)}<ul>{body}</ul>")
+    return html(f"<h2>Data-quality notes</h2>{banner(context)}<ul>{body}</ul>")

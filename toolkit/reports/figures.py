@@ -1,0 +1,40 @@
+"""Figure helpers every page shares: one seaborn theme and one way to show a figure as a PNG.
+
+A PNG is rendered here rather than by the notebook's matplotlib backend, so a figure shows the same in
+JupyterLab, under Papermill with ``MPLBACKEND=Agg`` (where the inline backend is not active and a figure
+would print only as ``<Figure size ...>``) and in the HTML export; nbval compares only the plain-text form.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib.pyplot as plt
+import seaborn as sns
+from IPython.display import Image, display
+
+#: Resolution of the overview and method-evaluation figures (about 1000 px for a 12.5-inch figure).
+DPI = 80
+
+
+def theme() -> None:
+    """The look of every chart: seaborn's white grid at paper scale."""
+    sns.set_theme(style="whitegrid", context="paper")
+
+
+def png(fig: plt.Figure, *, dpi: int, tight: bool = False) -> Image:
+    """The figure as an IPython Image. ``tight`` crops to the drawn area on a white background (overview
+    and method-evaluation figures); the unit report keeps its fixed size, so its panels line up."""
+    buffer = io.BytesIO()
+    if tight:
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    else:
+        fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 3})
+    return Image(data=buffer.getvalue(), format="png")
+
+
+def show(fig: plt.Figure, *, dpi: int = DPI) -> None:
+    """Display a figure as a tight PNG and free it."""
+    image = png(fig, dpi=dpi, tight=True)
+    plt.close(fig)
+    display(image)

@@ -1,0 +1,87 @@
+"""A finished batch run as the overview reads it: results, the units' summaries, and the observations used.
+
+Everything is read through :mod:`toolkit.contracts.run_folder`, the same contract the batch writes, so the
+overview always describes exactly the run it sits beside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit.contracts.results import targeted
+from toolkit.contracts.run_folder import RunFolder, data_file_paths
+from toolkit.core.errors import BatchError, Problem
+from toolkit.core.paths import OUTPUTS_DIR
+from toolkit.inputs.catalog import load_indicators
+from toolkit.inputs.observations import load_observations
+from toolkit.inputs.units import load_units
+from toolkit.reports.overview.compute import gap_trends, indicator_order, unit_order
+
+
+@dataclass
+class RunData:
+    """A finished batch run: its results, the units' summaries, and the observations they were run on."""
+
+    run_dir: Path
+    results: pd.DataFrame
+    summaries: pd.DataFrame  # indexed by unit_id, in unit order
+    observations: pd.DataFrame
+    indicators: pd.DataFrame
+    units: pd.DataFrame  # data/units.csv rows of the run's units, indexed by unit_id
+    as_of: int
+    target_set: str
+
+    @property
+    def synthetic_units(self) -> list[str]:
+        """Units whose report was built on synthetic data."""
+        return [u for u, s in self.summaries["synthetic"].items() if bool(s)]
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.synthetic_units)
+
+    @property
+    def targeted(self) -> pd.DataFrame:
+        """Results rows of indicators with a target (``no_target`` rows dropped)."""
+        return targeted(self.results)
+
+
+def load_run(run_dir: str | Path = "") -> RunData:
+    """Read a batch output folder ("" = ``toolkit.core.paths.OUTPUTS_DIR``) and the observation files it used."""
+
+    run_dir = Path(run_dir) if str(run_dir) else OUTPUTS_DIR
+    results_path = run_dir / "results.csv"
+    summaries = pd.DataFrame(RunFolder(run_dir).summaries()) if run_dir.is_dir() else pd.DataFrame()
+    if not results_path.is_file() or summaries.empty:
+        raise BatchError("no finished batch run here", path=run_dir, problems=[Problem(
+            "results.csv or units/<unit>/summary.json is missing",
+            "run the batch first (`make run` or `python -m toolkit run --out DIR`) and pass that folder as run_dir")])
+    results = pd.read_csv(results_path, dtype={"unit_id": str, "indicator_id": str, "category": str})
+    # units/ may still hold units of an older run into the same folder; results.csv lists only this run's
+    summaries = summaries[summaries["unit_id"].isin(set(results["unit_id"]))]
+    units = load_units()
+    order = unit_order(units.loc[units.index.intersection(summaries["unit_id"])])
+    summaries = summaries.set_index("unit_id").loc[order]
+    data_files = data_file_paths(f for files in summaries["data_files"] for f in files)
+    missing = [f for f in data_files if not f.is_file()]
+    if missing:
+        raise BatchError("an observation file the run used is missing", path=run_dir, problems=[Problem(
+            f"not found: {', '.join(map(str, missing))}", "restore the file or re-run the batch")])
+    observations = load_observations(data_files)
+    as_of = int(summaries["as_of"].mode().iloc[0])
+    target_set = str(summaries["target_set"].mode().iloc[0])
+    return RunData(run_dir=run_dir, results=results, summaries=summaries, observations=observations,
+                   indicators=load_indicators(), units=units.loc[order], as_of=as_of, target_set=target_set)
+
+
+def targeted_indicators(run: RunData) -> list[str]:
+    """Indicators with a target in this run, in the order of data/indicators.csv."""
+    return indicator_order(run.targeted, run.indicators)
+
+
+def run_gaps(run: RunData) -> pd.DataFrame:
+    """:func:`gap_trends` of a run: its provinces, its indicators with a target, its as-of year."""
+    return gap_trends(run.observations, run.units, run.as_of, indicators=targeted_indicators(run))

@@ -1,0 +1,46 @@
+"""How numbers and years read on every page: one formatter, so the scorecard, the key results and the
+overview agree on rounding, missing values and the wording of attainment years."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+
+def fmt(value, digits: int = 1) -> str:
+    """A cell of a table or a key-results line: '-' when missing, yes/no for booleans, fixed decimals."""
+    if value is None or pd.isna(value):
+        return "-"
+    if isinstance(value, (bool,)) or str(value) in ("True", "False"):
+        return "yes" if bool(value) else "no"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def latest_text(row) -> str:
+    """'8.10 (2015)' for a point value, '> 99.00 (2017)' for a published bound."""
+    bound = f"{row.latest_qualifier} " if row.latest_qualifier in (">", "<") else ""
+    return f"{bound}{fmt(row.latest_value, 2)} ({fmt(row.latest_year)})"
+
+
+def attain_text(row, horizon: int) -> str:
+    """'2013' for an observed year, '2024 [2023–2026]' for a forecast, 'not by 2050' when out of reach."""
+    if pd.isna(row.attain_year):
+        return "-" if not row.model else f"not by {horizon}"
+    lo, hi = row.attain_year_lo, row.attain_year_hi
+    if pd.notna(lo) and pd.notna(hi) and lo == hi == row.attain_year:
+        return fmt(row.attain_year)
+    hi = "later" if pd.isna(hi) else fmt(hi)
+    return f"{fmt(row.attain_year)} [{fmt(lo)}–{hi}]"
+
+
+def number(value: float, digits: int = 2) -> str:
+    """A finite number with fixed decimals, '-' otherwise (the overview's tables and sentences)."""
+    return "-" if value is None or not math.isfinite(float(value)) else f"{value:.{digits}f}"
+
+
+def ratio(value: float) -> str:
+    """A highest/lowest ratio, which is undefined when a province is at 0."""
+    return number(value) if math.isfinite(float(value)) else "undefined (a province at 0)"
