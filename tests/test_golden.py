@@ -267,7 +267,7 @@ class _Tables(HTMLParser):
 
 
 def html_rows(nb, function: str) -> list[dict[str, str]]:
-    cell = next(c for c in nb.cells if c.cell_type == "code" and f"tables.{function}(" in c.source)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and f"report.{function}(" in c.source)
     parser = _Tables()
     parser.feed("".join(o.get("data", {}).get("text/html", "") for o in cell.outputs))
     return [row for table in parser.tables for row in table]
