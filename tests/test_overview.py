@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.core.errors import BatchError
 from toolkit.contracts.synthetic import banner_text
+from toolkit.core.errors import BatchError
 from toolkit.reports.overview import compute, fragments
 from toolkit.reports.overview import run as run_module
 

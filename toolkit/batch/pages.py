@@ -31,8 +31,8 @@ REMOVE_OUTPUT_TAGS = ("remove-output", "remove_output")
 @lru_cache(maxsize=1)
 def _html_exporter():
     """One configured exporter per process: building it loads the templates (about 0.3 s)."""
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
+    from nbconvert import HTMLExporter  # 3.1 s cold here: once per worker, only when a page is rendered
+    from nbconvert.preprocessors import TagRemovePreprocessor  # part of nbconvert's 3.1 s
 
     exporter = HTMLExporter(
         template_name="lab",
@@ -70,7 +70,7 @@ def render_html(notebook_path: str | Path | NotebookNode, html_path: str | Path,
     the notebook's folder; the batch passes the template's folder, the kernel's working directory). Output
     images are embedded as data URIs by nbconvert; ``embed_images`` also inlines markdown images.
     """
-    import nbformat
+    import nbformat  # 2.3 s cold here (jsonschema's format checker, rfc3987_syntax)
 
     html_path = Path(html_path)
     if isinstance(notebook_path, nbformat.NotebookNode):
@@ -92,8 +92,8 @@ def error_notebook(name: str, ename: str, evalue: str, *, note: str = "") -> Not
 
     The error is an ``error`` output, so nbconvert escapes it like any traceback.
     """
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+    import nbformat  # 2.3 s cold here (jsonschema's format checker, rfc3987_syntax)
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output  # part of nbformat's 2.3 s
 
     text = note or "This notebook could not be executed; no output was produced."
     cells = [

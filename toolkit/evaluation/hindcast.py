@@ -29,12 +29,15 @@ import numpy as np
 import pandas as pd
 
 from toolkit.contracts.observations import is_point
+from toolkit.core.paths import OBSERVATIONS_DIR
 from toolkit.engine import rates
 from toolkit.engine.assess import assess_series
 from toolkit.engine.models import InsufficientDataError, fit_trend
 from toolkit.engine.series import series_transform
 from toolkit.engine.settings import AssessSettings
-from toolkit.inputs.catalog import load_indicators, target_met
+from toolkit.inputs.catalog import load_indicators, load_targets, target_met
+from toolkit.inputs.observations import load_observations
+from toolkit.inputs.params import load_defaults
 
 __all__ = ["run_hindcast", "error_by_model_horizon", "coverage_by_model", "call_accuracy", "mape_table",
            "error_by_indicator", "MODEL_LABELS", "load_national", "ORIGINS", "LAST_YEAR", "RULE_FORECASTS",
@@ -70,16 +73,10 @@ ERROR_COLUMNS = ["indicator_id", "transform", "origin", "year", "horizon", "mode
 
 def load_national() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The real national observations and the 2011-2020 Outline targets (the hindcast's inputs)."""
-    from toolkit.core.paths import OBSERVATIONS_DIR
-    from toolkit.inputs.catalog import load_targets
-    from toolkit.inputs.observations import load_observations
-
     return load_observations([OBSERVATIONS_DIR / "national.csv"]), load_targets("outline-2011-2020")
 
 
 def _default_settings() -> AssessSettings:
-    from toolkit.inputs.params import load_defaults
-
     return AssessSettings.from_params(load_defaults())
 
 
