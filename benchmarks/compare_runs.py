@@ -9,7 +9,11 @@ Compared, and reported file by file:
 - every HTML page (``index.html``, ``overview.html``, ``method_evaluation.html``, ``html/*.html``): the
   visible text (tags, scripts and styles removed, white space folded); embedded images are ignored, since
   PNG bytes carry no meaning a reader sees as text;
-- ``run.json``: everything except timings, dates, the git state and the toolkit's own install location.
+- ``run.json``: everything except timings, dates, the git state and the output folder's own path. The
+  checksums of the notebook templates are reported as notes, not differences: a refactoring that changes
+  the notebooks' import lines changes their bytes, and that is what the goldens' code cells show too;
+- the index's run dates (``Started ... finished ...``) its per-unit times in seconds (one decimal) and
+  the git commit it names are masked before its text is compared.
 
 Exit status 0 when everything matches, 1 otherwise (the differences are printed).
 """
@@ -25,7 +29,10 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-VOLATILE_MANIFEST_KEYS = {"started", "finished", "duration_s", "git", "seconds", "elapsed_s", "python"}
+VOLATILE_MANIFEST_KEYS = {"started", "finished", "duration_s", "git", "seconds", "elapsed_s", "python", "out"}
+SECONDS = re.compile(r"(?<![\d.])\d+\.\d(?![\d.])")
+COMMIT = re.compile(r"commit [0-9a-f]{7,40}")
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
 
 
 class _TextOnly(HTMLParser):
@@ -52,7 +59,7 @@ class _TextOnly(HTMLParser):
 def visible_text(path: Path) -> str:
     parser = _TextOnly()
     parser.feed(path.read_text(encoding="utf-8"))
-    return re.sub(r"\s+", " ", " ".join(parser.parts)).strip()
+    return TIMESTAMP.sub("<time>", re.sub(r"\s+", " ", " ".join(parser.parts)).strip())
 
 
 def xlsx_cells(path: Path) -> dict[str, list[tuple]]:
@@ -70,6 +77,17 @@ def _strip_volatile(value):
 
 def manifest(path: Path) -> dict:
     return _strip_volatile(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _template_notes(a: dict, b: dict) -> tuple[dict, dict, list[str]]:
+    """The manifests without the templates' checksums, and a note for each template whose bytes changed."""
+    notes = []
+    for name in sorted(set(a.get("inputs", {})) | set(b.get("inputs", {}))):
+        if name.startswith("notebooks/") and name.endswith(".ipynb"):
+            before, after = a.get("inputs", {}).pop(name, None), b.get("inputs", {}).pop(name, None)
+            if before != after:
+                notes.append(f"note: template {name} changed (checksum {str(before)[:12]} -> {str(after)[:12]})")
+    return a, b, notes
 
 
 def _first_difference(a: str, b: str) -> str:
@@ -91,14 +109,20 @@ def compare(before: Path, after: Path) -> list[str]:
             continue
         if name in html_files:
             ta, tb = visible_text(a), visible_text(b)
+            if name == "index.html":
+                ta, tb = (COMMIT.sub("commit <git>", SECONDS.sub("<s>", x)) for x in (ta, tb))
             if ta != tb:
                 diffs.append(f"{name}: visible text differs {_first_difference(ta, tb)}")
         elif name == "results.xlsx":
             if xlsx_cells(a) != xlsx_cells(b):
                 diffs.append(f"{name}: cell values differ")
         elif name == "run.json":
-            if manifest(a) != manifest(b):
-                diffs.append(f"{name}: differs outside timings and git state")
+            ma, mb, notes = _template_notes(manifest(a), manifest(b))
+            for note in notes:
+                print(note)
+            if ma != mb:
+                diffs.append(f"{name}: differs outside timings, git state and templates: "
+                             + ", ".join(k for k in sorted(set(ma) | set(mb)) if ma.get(k) != mb.get(k)))
         elif a.read_bytes() != b.read_bytes():
             diffs.append(f"{name}: bytes differ {_first_difference(a.read_text('utf-8'), b.read_text('utf-8'))}")
     extra = {str(p.relative_to(after)) for p in after.rglob("*") if p.is_file()} - {

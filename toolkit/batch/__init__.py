@@ -1,1 +1,3 @@
-"""Running notebooks and publishing their outputs: plan, pool, execute, pages, combined outputs, manifest, goldens. Never imports the engine or the reports: workers import batch.execute, which must stay cheap."""
+"""Running notebooks and publishing their outputs: plan, pool, execute, pages, combined outputs, manifest, goldens.
+Never imports the engine or the reports: workers import batch.execute, which must stay cheap.
+"""

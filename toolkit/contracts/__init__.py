@@ -1,1 +1,3 @@
-"""The public vocabulary every layer shares: observation and results columns, params words, the run-folder contract, the synthetic marker. Imports only core."""
+"""The public vocabulary every layer shares: observation and results columns, params words, the run-folder
+contract, the synthetic marker. Imports only core.
+"""

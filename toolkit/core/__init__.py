@@ -1,1 +1,3 @@
-"""Lowest layer: errors a user can cause, where files live and how paths are shown, atomic writes. Imports nothing of toolkit."""
+"""Lowest layer: errors a user can cause, where files live and how paths are shown, atomic writes. Imports nothing
+of toolkit.
+"""

@@ -1,4 +1,4 @@
-"""The seeded synthetic province panel (data/demo/provinces.csv) and how to recognise synthetic data.
+"""The seeded synthetic province panel (data/demo/provinces.csv).
 
 Why it exists: real provincial series are far too sparse to demonstrate a province report, so the
 toolkit ships a generator whose output is consistent with the REAL national series, deterministic for a

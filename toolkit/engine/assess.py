@@ -1,4 +1,4 @@
-"""One unit x indicator x target -> one row of the results contract (DESIGN.md), and many units at once.
+"""One unit x indicator x target -> one row of the results contract (toolkit.contracts.results), and many units.
 
 The assessment answers, for every series: where is it, where is it going, will it meet the target in the
 target year, how likely, and when. Probabilities come from the fitted trend's predictive distribution on

@@ -38,7 +38,7 @@ class _TMix:
     def __init__(self, df: np.ndarray):
         df = np.asarray(df, dtype=float)
         self.df = df[:, None, None]
-        self.logc = (gammaln((df + 1) / 2) - gammaln(df / 2) - 0.5 * np.log(df * np.pi))[:, None, None]
+        self.logc = t_logconst(df)[:, None, None]
         self.half_df1 = (df[:, None, None] + 1) / 2
         self.exact = bool(np.all(df == np.round(df)) and np.all(df >= 1) and np.all(df <= self.MAX_DF))
         if not self.exact:
@@ -84,10 +84,14 @@ class _TMix:
         return out
 
 
+def t_logconst(df: np.ndarray) -> np.ndarray:
+    """Log of the standard Student-t's normalising constant (shared by the densities and the back-test)."""
+    return gammaln((df + 1) / 2) - gammaln(df / 2) - 0.5 * np.log(df * np.pi)
+
+
 def _t_logpdf(u: np.ndarray, df: np.ndarray) -> np.ndarray:
     """Log density of the standard Student-t (``df`` broadcast against ``u``)."""
-    return (gammaln((df + 1) / 2) - gammaln(df / 2) - 0.5 * np.log(df * np.pi)
-            - (df + 1) / 2 * np.log1p(u * u / df))
+    return t_logconst(df) - (df + 1) / 2 * np.log1p(u * u / df)
 
 
 class Predictive:

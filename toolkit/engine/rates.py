@@ -2,8 +2,9 @@
 
 Monitoring agencies publish their verdicts as simple rates. Reviewers compare our model-based
 probabilities with those verdicts, so every published convention is implemented here exactly and
-tested against the published figures (see ``/work/shared/reference/progress-methods.md`` and
-``docs/methods.md``, section "Rates (anchor arithmetic)").
+tested against the published figures (Eurostat's SDG monitoring methodology, UN ESCAP's progress
+assessment, the UNICEF/UN IGME AARR technical note; see ``docs/methods.md``, section "Rates (anchor
+arithmetic)", and ``tests/engine/test_rates.py``, which names the source of each figure).
 
 Conventions
 -----------

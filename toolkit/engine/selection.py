@@ -33,9 +33,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln, stdtr
+from scipy.special import stdtr
 
-from toolkit.engine.predictive import SCALE_FLOOR
+from toolkit.engine.predictive import SCALE_FLOOR, t_logconst
 
 __all__ = ["Backtest", "backtest", "stacking_weights", "choose", "backtest_frame", "DEFAULT_WEIGHTS"]
 
@@ -82,7 +82,7 @@ def _score(model, params, t_eval, z_eval):
     scale = np.maximum(scale, SCALE_FLOOR)
     df = np.asarray(df, dtype=float)
     u = (z_eval - loc) / scale
-    logc = gammaln((df + 1) / 2) - gammaln(df / 2) - 0.5 * np.log(df * np.pi)
+    logc = t_logconst(df)
     with np.errstate(divide="ignore"):
         a = ((logc + np.log(w))[..., None] - (df[..., None] + 1) / 2 * np.log1p(u * u / df[..., None])
              - np.log(scale))

@@ -1,13 +1,14 @@
-"""Reading and checking CSV/XLSX tables into typed frames, with every problem reported; shared by the loaders.
+"""Checking grids of text cells into typed frames, with every problem reported; shared by the loaders.
 
 The reference tables (``data/units.csv``, ``data/indicators.csv``, ``data/targets/*.csv``) and the users'
-observation files are all read into a :class:`Grid` of text cells that remembers where each row came from,
+observation files are all read into a :class:`~toolkit.inputs.files.Grid` of text cells that remembers
+where each row came from,
 and checked with one mechanism (:func:`validate_frame`, built on pandera), so that every file reports every
 problem with its line (or ``Sheet!C7``), column and a fix. pandera and pandas errors never reach the user:
 they become :class:`~toolkit.core.errors.Problem` entries of a :class:`~toolkit.core.errors.ToolkitError`.
 
-The loaders (:mod:`toolkit.inputs.units`, :mod:`toolkit.inputs.catalog`, :mod:`toolkit.inputs.observations`) own their schemas and their
-cross-row checks; this module owns only what they share, so the messages look the same in every file.
+The loaders (:mod:`toolkit.inputs.units`, :mod:`toolkit.inputs.catalog`, :mod:`toolkit.inputs.observations`)
+own their schemas and their cross-row checks; this module owns only what they share, so the messages look the same in every file.
 """
 
 from __future__ import annotations

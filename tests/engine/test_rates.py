@@ -1,6 +1,8 @@
 """toolkit.engine.rates against the anchors' published (or derived) figures and hand-computed cases.
 
-Figures and their sources: /work/shared/reference/progress-methods.md (sections 1, 2, 4).
+Figures and their sources: Eurostat's SDG monitoring methodology, UN ESCAP's Asia-Pacific SDG progress
+assessment, and the UNICEF/UN IGME AARR technical note with the WHO/UNICEF nutrition targets (each test names
+its figure; docs/methods.md, "Rates (anchor arithmetic)", lists them).
 Published percentages are rounded, so they are checked to +-0.05 percentage points (``PP``).
 """
 
