@@ -7,8 +7,8 @@ Compared, and reported file by file:
 - ``results.csv`` and every ``units/*/summary.json`` and ``units/*/results.csv``: byte for byte;
 - ``results.xlsx``: every cell value of every sheet;
 - every HTML page (``index.html``, ``overview.html``, ``method_evaluation.html``, ``html/*.html``): the
-  visible text (tags, scripts and styles removed, white space folded); embedded images are ignored, since
-  PNG bytes carry no meaning a reader sees as text;
+  visible text (tags, scripts and styles removed, white space folded), and the bytes of every embedded
+  PNG (the charts);
 - ``run.json``: everything except timings, dates, the git state and the output folder's own path. The
   checksums of the notebook templates are reported as notes, not differences: a refactoring that changes
   the notebooks' import lines changes their bytes, and that is what the goldens' code cells show too;
@@ -31,6 +31,7 @@ from openpyxl import load_workbook
 
 VOLATILE_MANIFEST_KEYS = {"started", "finished", "duration_s", "git", "seconds", "elapsed_s", "python", "out"}
 SECONDS = re.compile(r"(?<![\d.])\d+\.\d(?![\d.])")
+PNG = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
 COMMIT = re.compile(r"commit [0-9a-f]{7,40}")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
 
@@ -60,6 +61,11 @@ def visible_text(path: Path) -> str:
     parser = _TextOnly()
     parser.feed(path.read_text(encoding="utf-8"))
     return TIMESTAMP.sub("<time>", re.sub(r"\s+", " ", " ".join(parser.parts)).strip())
+
+
+def embedded_images(path: Path) -> list[str]:
+    """The base64 payloads of the page's embedded PNGs, in page order."""
+    return PNG.findall(path.read_text(encoding="utf-8"))
 
 
 def xlsx_cells(path: Path) -> dict[str, list[tuple]]:
@@ -98,6 +104,7 @@ def _first_difference(a: str, b: str) -> str:
 def compare(before: Path, after: Path) -> list[str]:
     """Every difference between the two run folders, as one line each (empty when they match)."""
     diffs: list[str] = []
+    images = 0
     byte_files = ["results.csv"] + sorted(
         str(p.relative_to(before)) for p in before.glob("units/*/*") if p.name in ("summary.json", "results.csv"))
     html_files = sorted(str(p.relative_to(before)) for p in before.glob("*.html")) + sorted(
@@ -113,6 +120,11 @@ def compare(before: Path, after: Path) -> list[str]:
                 ta, tb = (COMMIT.sub("commit <git>", SECONDS.sub("<s>", x)) for x in (ta, tb))
             if ta != tb:
                 diffs.append(f"{name}: visible text differs {_first_difference(ta, tb)}")
+            pa, pb = embedded_images(a), embedded_images(b)
+            if pa != pb:
+                changed = sum(x != y for x, y in zip(pa, pb)) + abs(len(pa) - len(pb))
+                diffs.append(f"{name}: {changed} of {max(len(pa), len(pb))} embedded image(s) differ")
+            images += len(pa)
         elif name == "results.xlsx":
             if xlsx_cells(a) != xlsx_cells(b):
                 diffs.append(f"{name}: cell values differ")
@@ -128,8 +140,8 @@ def compare(before: Path, after: Path) -> list[str]:
     extra = {str(p.relative_to(after)) for p in after.rglob("*") if p.is_file()} - {
         str(p.relative_to(before)) for p in before.rglob("*") if p.is_file()}
     diffs += [f"{name}: only in {after}" for name in sorted(extra)]
-    print(f"compared {len(byte_files)} files byte for byte, {len(html_files)} pages by visible text, "
-          f"results.xlsx by cell values, run.json without timings")
+    print(f"compared {len(byte_files)} files byte for byte, {len(html_files)} pages by visible text and "
+          f"{images} embedded images by bytes, results.xlsx by cell values, run.json without timings")
     return diffs
 
 

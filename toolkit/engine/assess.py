@@ -23,6 +23,7 @@ from toolkit.engine.flags import quality_flags
 from toolkit.engine.models import InsufficientDataError, TrendFit, fit_trend
 from toolkit.engine.series import SeriesData, bound_meets, p_meets, series_transform
 from toolkit.engine.settings import AssessSettings
+from toolkit.engine.transforms import Transform
 from toolkit.inputs.catalog import load_indicators, resolve_target_value
 
 
@@ -34,7 +35,7 @@ class Assessment:
     points: pd.DataFrame
     bounds: pd.DataFrame
     fit: TrendFit | None = None
-    transform: Any = None
+    transform: Transform | None = None
 
     def fan(self, years: Sequence[int], levels: Sequence[float] = (0.8, 0.95)) -> pd.DataFrame:
         """Median and central intervals of the predictive distribution, on the indicator's own scale."""

@@ -10,6 +10,9 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.diagnostic import breaks_cusumolsresid
 
+from toolkit.engine.series import SeriesData
+from toolkit.engine.transforms import Transform
+
 BREAK_MIN_POINTS = 8
 OUTLIER_SD = 3.0
 STALE_YEARS = 3
@@ -21,9 +24,9 @@ def _linear_residuals(years: np.ndarray, z: np.ndarray) -> np.ndarray:
     return z - design @ coef
 
 
-def quality_flags(series, indicator: pd.Series, transform, *, as_of: int, short_below: int,
+def quality_flags(series: SeriesData, indicator: pd.Series, transform: Transform, *, as_of: int, short_below: int,
                   synthetic: bool = False) -> list[str]:
-    """The flags that apply to one series (``toolkit.engine.assess.SeriesData``, observations up to the as-of year)."""
+    """The flags that apply to one series (its observations up to the as-of year)."""
     flags: list[str] = []
     if not series.is_point.all():
         flags.append("censored")

@@ -19,7 +19,6 @@ from toolkit.engine.models import TrendSettings
 class AssessSettings:
     """Everything the assessment needs besides the data; built from params/defaults.yaml."""
 
-    min_points: int = 4
     categories: Mapping[str, float] = field(default_factory=lambda: {"on_track": 0.9, "likely": 0.6, "at_risk": 0.25})
     interval_levels: tuple[float, float] = (0.8, 0.95)
     trend: TrendSettings = field(default_factory=TrendSettings)
@@ -27,6 +26,11 @@ class AssessSettings:
     transform_overrides: Mapping[str, str] = field(default_factory=dict)
     saturating_cap: float = SATURATING_CAP
     eurostat_thresholds: tuple[float, float, float] = EUROSTAT_THRESHOLDS
+
+    @property
+    def min_points(self) -> int:
+        """Fewest point observations for a forecast: the trend models' own minimum (one key, one value)."""
+        return self.trend.min_points
 
     @classmethod
     def from_params(cls, params: Any) -> AssessSettings:
@@ -41,7 +45,6 @@ class AssessSettings:
             selection=str(get("model_selection", base_trend.selection)),
         )
         return cls(
-            min_points=int(get("min_points", base.min_points)),
             categories=dict(get("categories", base.categories)),
             interval_levels=tuple(get("interval_levels", base.interval_levels)),
             trend=trend,

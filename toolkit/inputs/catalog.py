@@ -28,7 +28,8 @@ from toolkit.inputs.schema import choice, read_reference_table, slug, text_colum
 COMPARATORS = ("<", "<=", ">", ">=")
 TARGET_KINDS = ("absolute", "relative_change")
 DIRECTIONS = ("decrease", "increase")
-TRANSFORMS = ("log", "logit", "identity")
+#: Scales an indicator may name in data/indicators.csv (a params file may also choose ``saturating``).
+CATALOG_SCALES = ("log", "logit", "identity")
 
 
 # ------------------------------------------------------------------------------------------------- indicators
@@ -42,7 +43,7 @@ INDICATOR_SCHEMA = pa.DataFrameSchema({
     "direction": text_column(choice(DIRECTIONS)),
     "lower_bound": pa.Column("float64", nullable=True, coerce=True),
     "upper_bound": pa.Column("float64", nullable=True, coerce=True),
-    "transform": text_column(choice(TRANSFORMS)),
+    "transform": text_column(choice(CATALOG_SCALES)),
 })
 
 INDICATOR_COLUMNS = list(INDICATOR_SCHEMA.columns)
