@@ -23,7 +23,7 @@ from toolkit.inputs.catalog import (
 )
 from toolkit.inputs.schema import canonical_unit
 
-TARGETS_HEADER = ",".join(TARGET_COLUMNS)
+TARGETS_HEADER = "indicator_id,comparator,target_value,target_kind,base_year,target_year,text_en,text_zh,source"
 
 
 def test_load_indicators_types_the_bounds():
@@ -69,21 +69,26 @@ def test_load_targets_by_name_adds_the_set():
     assert (injury["comparator"], injury["target_value"], injury["target_kind"]) == ("<=", -0.166667, "relative_change")
     assert (injury["base_year"], injury["target_year"]) == (2010, 2020)
     assert targets["target_year"].dtype == "int64" and targets["base_year"].dtype == "Int64"
-    assert available_target_sets() == ["outline-2011-2020", "outline-2021-2030"]
+    assert available_target_sets() == ["national-plans-2025", "national-plans-2030", "outline-2011-2020",
+                                      "outline-2021-2030"]
 
 
 def test_load_targets_by_path(tmp_path):
     path = tmp_path / "my-targets.csv"
     shutil.copy(TARGETS_DIR / "outline-2021-2030.csv", path)
     targets = load_targets(str(path))
-    assert len(targets) == 9 and set(targets["target_set"]) == {"my-targets"}
-    assert targets.set_index("indicator_id").loc["imr", "target_value"] == 5.0
+    assert len(targets) == 12 and set(targets["target_set"]) == {"my-targets"}
+    by_id = targets.set_index("indicator_id")
+    assert by_id.loc["imr", "target_value"] == 5.0
+    assert (by_id.loc["anaemia_u5", "comparator"], by_id.loc["anaemia_u5", "target_value"]) == ("<=", 10.0)
+    assert by_id.loc["ebf_0_6m", "kind"] == "strategy_measure" and by_id.loc["injury_mortality_u18", "area"] == "safety"
+    assert set(by_id["confidence"]) == {"high", "medium"}
 
 
 def test_unknown_target_set_lists_the_available_sets():
     with pytest.raises(TargetError, match=r"unknown target set 'outline-2011-2021'[\s\S]*did you mean "
-                                          r"'outline-2011-2020'\?[\s\S]*use one of: outline-2011-2020, "
-                                          r"outline-2021-2030"):
+                                          r"'outline-2011-2020'\?[\s\S]*use one of: national-plans-2025, "
+                                          r"national-plans-2030, outline-2011-2020, outline-2021-2030"):
         load_targets("outline-2011-2021")
 
 
@@ -148,3 +153,17 @@ def test_target_met(value, comparator, target, met):
 def test_target_met_rejects_unknown_comparators():
     with pytest.raises(TargetError, match="unknown comparator '=>'"):
         target_met(1.0, "=>", 2.0)
+
+
+def test_the_optional_target_columns_may_be_left_out_or_must_hold_known_words(tmp_path):
+    plain = tmp_path / "plain.csv"
+    plain.write_text(TARGETS_HEADER + "\nimr,<=,4,absolute,,2030,,,my plan\n", encoding="utf-8")
+    targets = load_targets(str(plain))
+    assert list(targets.columns) == TARGET_COLUMNS + ["target_set"]
+    assert targets[["confidence", "kind", "area"]].isna().all().all()
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text(TARGETS_HEADER + ",kind,area\nimr,<=,4,absolute,,2030,,,my plan,main,health\n",
+                     encoding="utf-8")
+    with pytest.raises(DataValidationError, match="line 2, column 'kind': 'main' is not allowed. Fix: use one of: "
+                                                  "'main_target', 'strategy_measure', 'benchmark'"):
+        load_targets(str(wrong))

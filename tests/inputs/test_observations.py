@@ -63,7 +63,7 @@ def test_unit_spellings_are_accepted(obs_file):
 
 def test_the_shipped_observations_load(tmp_path):
     frame = load_observations([NATIONAL, PROVINCIAL])
-    assert len(frame) == 215 + 155
+    assert len(frame) == 216 + 155
     assert set(frame.loc[frame["file"] == str(NATIONAL), "unit_id"]) == {"national"}
     imr = frame[(frame["unit_id"] == "national") & (frame["indicator_id"] == "imr") & (frame["year"] == 2020)]
     assert imr["value"].tolist() == [5.4]
@@ -362,7 +362,7 @@ def test_every_bad_file_is_reported(obs_file, write_file, tmp_path):
 def test_validate_files_prints_a_summary_per_file(capsys):
     assert validate_files([str(NATIONAL), str(PROVINCIAL)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out == [f"{NATIONAL}: OK, 215 rows, 1 unit, 52 indicators, years 2000-2020",
+    assert out == [f"{NATIONAL}: OK, 216 rows, 1 unit, 52 indicators, years 2000-2020",
                    f"{PROVINCIAL}: OK, 155 rows, 28 units, 10 indicators, years 2001-2024"]
 
 

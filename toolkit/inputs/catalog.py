@@ -102,6 +102,12 @@ def bounds_text(indicator_id: str, indicators: pd.DataFrame | None = None) -> st
 
 # ---------------------------------------------------------------------------------------------------- targets
 
+TARGET_CONFIDENCE = ("high", "medium")
+#: A plan's main target (主要目标), a figure stated among its strategy measures (策略措施), or a benchmark
+#: taken from another plan.
+TARGET_ROLES = ("main_target", "strategy_measure", "benchmark")
+#: The seven areas of the 2021-2030 Outline (not the indicator catalog's areas).
+OUTLINE_AREAS = ("health", "safety", "education", "welfare", "family", "environment", "legal_protection")
 TARGET_SCHEMA = pa.DataFrameSchema({
     "indicator_id": text_column(),
     "comparator": text_column(choice(COMPARATORS)),
@@ -113,6 +119,10 @@ TARGET_SCHEMA = pa.DataFrameSchema({
     "text_en": text_column(nullable=True),
     "text_zh": text_column(nullable=True),
     "source": text_column(),
+    # Optional: how firmly the figure is attested, what kind of figure it is, and the plan's own area.
+    "confidence": text_column(choice(TARGET_CONFIDENCE), nullable=True, required=False),
+    "kind": text_column(choice(TARGET_ROLES), nullable=True, required=False),
+    "area": text_column(choice(OUTLINE_AREAS), nullable=True, required=False),
 })
 TARGET_COLUMNS = list(TARGET_SCHEMA.columns)
 

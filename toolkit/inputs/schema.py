@@ -212,10 +212,12 @@ def year_column(*, nullable: bool = False) -> pa.Column:
         FIRST_YEAR, LAST_YEAR, error=f"a year must be between {FIRST_YEAR} and {LAST_YEAR}"))
 
 
-def text_column(*checks: pa.Check, nullable: bool = False, unique: bool = False, if_empty: str | None = None
-                ) -> pa.Column:
-    """A text column (pandas string dtype); ``if_empty`` is the fix shown when a required cell is empty."""
-    return pa.Column(str, checks=list(checks), nullable=nullable, unique=unique, coerce=True, description=if_empty)
+def text_column(*checks: pa.Check, nullable: bool = False, unique: bool = False, if_empty: str | None = None,
+                required: bool = True) -> pa.Column:
+    """A text column (pandas string dtype); ``if_empty`` is the fix shown when a required cell is empty;
+    ``required=False`` lets a file leave the column out."""
+    return pa.Column(str, checks=list(checks), nullable=nullable, unique=unique, coerce=True, description=if_empty,
+                     required=required)
 
 
 def choice(values: Sequence[str]) -> pa.Check:
@@ -233,15 +235,23 @@ def read_reference_table(path: str | Path, schema: pa.DataFrameSchema, *, what: 
                          ) -> tuple[pd.DataFrame, Locate, list[Problem]]:
     """Read a reference CSV (units, indicators, targets) and check it against ``schema``.
 
-    Returns the valid rows (typed), a locator for further messages and the problems found so far; raises at
-    once when a required column is missing, since nothing else can be checked then.
+    Columns the schema marks ``required=False`` may be left out of the file; they come back empty, so every
+    table of a kind has the same columns. Returns the valid rows (typed), a locator for further messages and
+    the problems found so far; raises at once when a required column is missing, since nothing else can be
+    checked then.
     """
     p = Path(path)
-    frame, locate, problems = frame_from_grid(read_csv_grid(p, read_bytes(p)), list(schema.columns))
-    if list(frame.columns) != list(schema.columns):
+    required = [name for name, column in schema.columns.items() if column.required]
+    optional = [name for name, column in schema.columns.items() if not column.required]
+    frame, locate, problems = frame_from_grid(read_csv_grid(p, read_bytes(p)), required, optional)
+    if [c for c in frame.columns if c in required] != required:
         raise DataValidationError(f"is not a valid {what}", path=p, problems=problems)
     typed, bad, more = validate_frame(frame, schema, locate)
-    return typed.drop(index=sorted(bad & set(typed.index))), locate, problems + more
+    typed = typed.drop(index=sorted(bad & set(typed.index)))
+    for name in optional:
+        if name not in typed.columns:
+            typed[name] = pd.Series(pd.NA, index=typed.index, dtype="string")
+    return typed[list(schema.columns)], locate, problems + more
 
 
 # pandera imports its backends (and hypothesis) on the first validation; do it now so that loads stay fast.
