@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULES = {
     "index and combined results": ("toolkit.batch.outputs", "toolkit.render"),
     "worker executor": ("toolkit.batch.execute", "toolkit.execute"),
-    "unit report page API": ("toolkit.reports.unit_report", "toolkit.tables"),
+    "unit report page API": ("toolkit.reports.unit_report", "toolkit.report, toolkit.tables, toolkit.plots"),
     "CLI": ("toolkit.cli", "toolkit.cli"),
 }
 PROBE = ("import sys, time, json; t = time.perf_counter(); import {module}; "

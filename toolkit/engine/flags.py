@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.diagnostic import breaks_cusumolsresid
 
 from toolkit.engine.series import SeriesData
 from toolkit.engine.transforms import Transform
@@ -48,6 +47,8 @@ def quality_flags(series: SeriesData, indicator: pd.Series, transform: Transform
         if sd > 0 and np.abs(resid / sd).max() > OUTLIER_SD:
             flags.append("outlier")
         if n_points >= BREAK_MIN_POINTS and sd > 1e-12:
+            from statsmodels.stats.diagnostic import breaks_cusumolsresid  # 0.95 s cold: only long series pay it
+
             _, pvalue, _ = breaks_cusumolsresid(resid, ddof=2)
             if pvalue < 0.05:
                 flags.append("break")
