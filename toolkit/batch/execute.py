@@ -152,7 +152,6 @@ def _execute(job: Job) -> BaseException | None:
 
 def execute_job(job: Job) -> Outcome:
     """Execute and render one notebook; runs in a worker process and never raises."""
-
     started = time.perf_counter()
     outcome = Outcome(job.name, job.kind)
     for path in job.clear:

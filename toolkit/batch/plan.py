@@ -149,7 +149,6 @@ def _params_inputs(unit_ids: Iterable[str], overrides: Mapping[str, Any],
     A unit whose params file is broken (a typo, a missing data file) is not a reason to stop the other
     units: it runs anyway, fails in its first cell with the ParamsError, and is reported like any failure.
     """
-
     files: list[Path] = [DEFAULTS_FILE]
     broken: dict[str, str] = {}
     for unit_id in unit_ids:

@@ -50,7 +50,6 @@ def run_jobs(jobs: Sequence[Job], after: Sequence[Job] = (), *, workers: int, pr
     after ``before_after(outcomes)`` (which writes what they read). One tqdm bar over all jobs and one
     printed line per finished job (status, name, seconds).
     """
-
     class _Bar(tqdm):
         monitor_interval = 0  # no monitor thread: a later run may then still fork safely
 

@@ -57,7 +57,6 @@ NAN = float("nan")
 _FORMS = ("continuous", "discrete")
 
 
-
 def _check_form(form: str) -> None:
     if form not in _FORMS:
         raise ValueError(f"form must be one of {_FORMS}, got {form!r}")

@@ -4,7 +4,7 @@ Why strict: a misspelt key would silently fall back to its default and change a 
 (Papermill only warns on unknown parameters). So an unknown key, a wrong type or an impossible value is
 a :class:`~toolkit.core.errors.ParamsError` naming the file, the line, the key, the value and what was
 expected. All problems of a file are reported at once. The per-key and cross-key checks live in
-:mod:`toolkit.inputs.params_rules`; this module reads, merges and loads the files and writes the unit files.
+:mod:`toolkit.inputs.params_rules`; this module reads, merges and loads the files.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from toolkit.contracts.observations import SLUG
 from toolkit.contracts.params import EUROSTAT_THRESHOLDS, SATURATING_CAP
 from toolkit.core.errors import ParamsError, Problem, did_you_mean
 from toolkit.core.paths import PARAMS_DIR, PROJECT_ROOT, display_path, project_path
@@ -32,7 +33,7 @@ from toolkit.inputs.params_rules import (
 )
 
 DEFAULTS_FILE = PARAMS_DIR / "defaults.yaml"
-UNIT_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+UNIT_ID_RE = re.compile(SLUG)
 YAML_SUFFIXES = (".yaml", ".yml")
 
 SETTING_KEYS = tuple(CHECKS)

@@ -51,7 +51,6 @@ class RunData:
 
 def load_run(run_dir: str | Path = "") -> RunData:
     """Read a batch output folder ("" = ``toolkit.core.paths.OUTPUTS_DIR``) and the observation files it used."""
-
     run_dir = Path(run_dir) if str(run_dir) else OUTPUTS_DIR
     results_path = run_dir / "results.csv"
     summaries = pd.DataFrame(RunFolder(run_dir).summaries()) if run_dir.is_dir() else pd.DataFrame()

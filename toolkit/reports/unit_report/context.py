@@ -1,7 +1,8 @@
 """What a province report computes and writes: the report context, results.csv and summary.json.
 
-The notebook calls :func:`prepare` once and hands the context to ``toolkit.reports.unit_report.fragments`` (HTML fragments),
-``toolkit.reports.unit_report.figures`` (charts) and :func:`key_results` (the rounded text block nbval compares).
+The notebook calls :func:`prepare` once and hands the context to :mod:`~toolkit.reports.unit_report.fragments`
+(HTML fragments), :mod:`~toolkit.reports.unit_report.figures` (charts) and :func:`key_results` (the rounded
+text block nbval compares).
 """
 
 from __future__ import annotations
