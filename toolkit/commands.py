@@ -19,7 +19,7 @@ from toolkit.core.errors import ToolkitError
 from toolkit.demo.panel import write_demo_data
 from toolkit.engine.assess import assess_many
 from toolkit.engine.settings import AssessSettings
-from toolkit.inputs.catalog import load_targets
+from toolkit.inputs.catalog import load_targets, target_set_file
 from toolkit.inputs.observations import load_observations, validation_report
 from toolkit.inputs.params import load_defaults
 from toolkit.inputs.units import resolve_unit
@@ -35,6 +35,7 @@ def validate(files: Sequence[str]) -> int:
 
 def import_table(file: str, *, indicator: str, sheet: str | None, out: str) -> int:
     """``import-wide``: a yearbook-style table (provinces x years) -> a long observation file."""
+    io.check_output(out, inputs=[file])
     frame = import_wide(file, indicator_id=indicator, sheet=sheet, out=out, year=None)
     print(f"wrote {len(frame)} observation(s) of {indicator} for {frame['unit_id'].nunique()} unit(s) to {out}")
     return 0
@@ -46,6 +47,7 @@ def assess_to_file(*, data: Sequence[str | Path], targets: str, as_of: int, unit
     if not FIRST_YEAR <= as_of <= LAST_YEAR:
         raise ToolkitError(f"--as-of {as_of} is not a plausible year. "
                            f"Fix: give a year between {FIRST_YEAR} and {LAST_YEAR}.")
+    io.check_output(out, inputs=[*data, target_set_file(targets)])
     observations = load_observations(data)
     target_table = load_targets(targets)
     unit_ids = [resolve_unit(u) for u in units] if units else None

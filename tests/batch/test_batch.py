@@ -299,3 +299,29 @@ def test_a_kernel_that_dies_mid_run_is_not_retried_and_gets_an_error_page(tmp_pa
     assert entry["status"] == "failed" and entry["attempts"] == 1 and entry["error"]["ename"] == "DeadKernelError"
     assert "DeadKernelError" in (out / "html" / "beijing.html").read_text(encoding="utf-8")
     assert "DeadKernelError" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_run_into_the_project_root_is_refused_before_any_kernel(tmp_path):
+    """`run --out .` would replace notebooks/overview.ipynb and method_evaluation.ipynb with executed copies."""
+    from toolkit.batch.plan import plan_batch
+
+    templates = {p: p.read_bytes() for p in (PROJECT_ROOT / "notebooks").glob("*.ipynb")}
+    with pytest.raises(ToolkitError, match="would (overwrite an input|write into a folder shipped)"):
+        plan_batch(units=["national"], out=PROJECT_ROOT)
+    assert {p: p.read_bytes() for p in templates} == templates
+    assert not (PROJECT_ROOT / "index.html").exists() and not (PROJECT_ROOT / "units").exists()
+    with pytest.raises(ToolkitError, match="inside the toolkit package"):
+        plan_batch(units=["national"], out=PROJECT_ROOT / "toolkit" / "out", extras={})
+    assert not (PROJECT_ROOT / "toolkit" / "out").exists()
+
+
+def test_a_run_whose_output_would_replace_its_data_file_is_refused(tmp_path):
+    from toolkit.batch.plan import plan_batch
+
+    data = tmp_path / "results.csv"  # the user's observations, named like the run's combined output
+    data.write_bytes((PROJECT_ROOT / "data" / "observations" / "national.csv").read_bytes())
+    before = data.read_bytes()
+    with pytest.raises(ToolkitError, match=r"--out would overwrite an input of this command[\s\S]*results\.csv is "
+                                           r"also read by this command"):
+        plan_batch(units=["national"], data=[str(data)], out=tmp_path, extras={})
+    assert data.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]

@@ -19,7 +19,8 @@ import pandas as pd
 
 from toolkit.batch.execute import declared_parameters
 from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
-from toolkit.contracts.run_folder import PATH_SEPARATOR, REQUIRED_PARAMETERS, join_paths
+from toolkit.contracts.run_folder import PATH_SEPARATOR, REQUIRED_PARAMETERS, RunFolder, join_paths
+from toolkit.core import io
 from toolkit.core.errors import BatchError, Problem, ToolkitError
 from toolkit.core.paths import (
     INDICATORS_CSV,
@@ -205,7 +206,11 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
         raise BatchError("--params-dir needs a 'params_file' parameter in the notebook", path=template)
     params_inputs, broken = _params_inputs(unit_ids, overrides, params_files)
     inputs = [UNITS_CSV, INDICATORS_CSV, template, *extras.values(), *data_files, *target_files, *params_inputs]
-    out = _check_out(Path(out) if out else OUTPUTS_DIR)
+    out = Path(out) if out else OUTPUTS_DIR
+    io.check_output(out, inputs=inputs)  # the folder itself: never inside the package
+    for path in RunFolder(out).planned_files(unit_ids, extras):
+        io.check_output(path, inputs=inputs, new_shipped=False)
+    out = _check_out(out)
     settings = {"workers": workers, "template": _shown(template),
                 "extra_templates": {k: _shown(v) for k, v in extras.items()},
                 "as_of": overrides.get("as_of_override"), "targets": overrides.get("targets_override"),

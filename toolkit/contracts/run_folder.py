@@ -91,6 +91,16 @@ class RunFolder:
     def unit_results_href(unit_id: str) -> str:
         return f"units/{unit_id}/{RESULTS_FILE}"
 
+    def planned_files(self, unit_ids: Iterable[str], extras: Iterable[str]) -> list[Path]:
+        """Every file a run of these units and extra notebooks writes (checked against its inputs up front)."""
+        files = [self.out / name for name in ("results.csv", "results.xlsx", "index.html", MANIFEST_NAME)]
+        for unit_id in unit_ids:
+            files += [self.unit_results(unit_id), self.unit_summary(unit_id), self.notebook(unit_id),
+                      self.unit_html(unit_id)]
+        for name in extras:
+            files += [self.notebook(name), self.extra_html(name)]
+        return files
+
     def read_summary(self, unit_id: str) -> dict[str, Any] | None:
         """The unit's ``summary.json``, or None when it is missing or unreadable (a failed unit)."""
         try:

@@ -1,16 +1,30 @@
-"""Atomic file writes: a reader (or a crashed run) never sees a half-written output.
+"""Safe file writes: atomic, never over an input or a shipped file, and never a live spreadsheet formula.
 
-Everything is written to a temporary file in the destination folder, then renamed over the target.
+Everything is written to a temporary file in the destination folder, then renamed over the target, so a
+reader (or a crashed run) never sees a half-written output. :func:`check_output` refuses, before any work,
+an output that would replace one of the command's inputs, a shipped file or part of the package. Text
+cells that a spreadsheet would run as a formula (they start with ``= + - @``, a tab or a carriage return,
+are longer than one character and are not numbers) are written as text in XLSX and prefixed with ``'`` in CSV (OWASP's rule for CSV
+injection), since the ``target_set`` column comes from a file name and catalog text from users.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
+
+from toolkit.core.errors import Problem, ToolkitError
+from toolkit.core.paths import DATA_DIR, NOTEBOOKS_DIR, PARAMS_DIR, PROJECT_ROOT, display_path
+
+#: First characters that make a spreadsheet treat a cell as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Folders whose files are shipped with the project: an output never replaces one of them.
+SHIPPED_DIRS = (DATA_DIR, PARAMS_DIR, NOTEBOOKS_DIR)
+PACKAGE_DIR = PROJECT_ROOT / "toolkit"
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -41,9 +55,10 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 
 
 def write_csv(path: str | Path, frame: pd.DataFrame, **kwargs) -> Path:
-    """Write a DataFrame as UTF-8 CSV atomically (no index unless asked)."""
+    """Write a DataFrame as UTF-8 CSV atomically (no index unless asked), formula-like text neutralised."""
     kwargs.setdefault("index", False)
-    return atomic_write(path, lambda tmp: frame.to_csv(tmp, encoding="utf-8", **kwargs))
+    safe = neutralise_formulas(frame)
+    return atomic_write(path, lambda tmp: safe.to_csv(tmp, encoding="utf-8", **kwargs))
 
 
 def write_xlsx(path: str | Path, frame: pd.DataFrame, *, sheet_name: str = "results") -> Path:
@@ -52,5 +67,53 @@ def write_xlsx(path: str | Path, frame: pd.DataFrame, *, sheet_name: str = "resu
     def _write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             frame.to_excel(writer, sheet_name=sheet_name, index=False)
+            for row in writer.sheets[sheet_name].iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":  # openpyxl reads a string starting with '=' as a formula
+                        cell.data_type = "s"
 
     return atomic_write(path, _write)
+
+
+def _is_formula_like(value: object) -> bool:
+    if not isinstance(value, str) or len(value) < 2 or not value.startswith(FORMULA_PREFIXES):
+        return False  # a lone '=' is the point qualifier of the observation contract, not a formula
+    try:
+        float(value)
+    except ValueError:
+        return True
+    return False  # a negative or signed number is data, not a formula
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every formula-like text cell prefixed by ``'`` (numbers, including negative ones, kept)."""
+    text_columns = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    risky = [c for c in text_columns if frame[c].map(_is_formula_like).any()]
+    if not risky:
+        return frame
+    safe = frame.copy()
+    for column in risky:
+        safe[column] = safe[column].map(lambda v: f"'{v}" if _is_formula_like(v) else v)
+    return safe
+
+
+def check_output(out: str | Path, *, inputs: Iterable[str | Path] = (), option: str = "--out",
+                 new_shipped: bool = True) -> Path:
+    """``out`` resolved, or a ToolkitError when writing it would replace an input, a shipped file or the package.
+
+    ``new_shipped=False`` also refuses a new file in the shipped folders (a run's outputs never go into
+    data/, params/ or notebooks/). Run before any work, so a refused command has written nothing.
+    """
+    target = Path(out).expanduser().resolve()
+    for path in inputs:
+        if Path(path).expanduser().resolve() == target:
+            raise ToolkitError(f"{option} would overwrite an input of this command", path=out, problems=[Problem(
+                f"{display_path(target)} is also read by this command", fix=f"choose another {option}")])
+    if target == PACKAGE_DIR or PACKAGE_DIR in target.parents:
+        raise ToolkitError(f"{option} points inside the toolkit package", path=out, problems=[Problem(
+            "outputs never go into toolkit/", fix=f"choose an {option} outside the package, e.g. under outputs/")])
+    if (target.is_file() or not new_shipped) and any(folder in target.parents for folder in SHIPPED_DIRS):
+        raise ToolkitError(f"{option} would write into a folder shipped with the project", path=out, problems=[Problem(
+            f"{display_path(target)} is in data/, params/ or notebooks/",
+            fix=f"choose an {option} outside data/, params/, notebooks/ and toolkit/, e.g. under outputs/")])
+    return target
