@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from toolkit.contracts.params import SATURATING_CAP
-from toolkit.engine.transforms import LOG_FLOOR, LOGIT_EPS, TRANSFORMS, get_transform
+from toolkit.contracts.params import LOGIT_EPS, SATURATING_CAP
+from toolkit.engine.transforms import LOG_FLOOR, TRANSFORMS, get_transform
 
 INSIDE = {  # values strictly inside each transform's clipping range
     "log": np.array([1e-3, 0.02, 1.0, 5.4, 32.2, 1e5]),

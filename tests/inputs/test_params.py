@@ -148,7 +148,11 @@ def test_unknown_key_names_file_key_allowed_keys_and_a_suggestion(tmp_path):
     ("comparison_unit: shanxii", r"key 'comparison_unit'.*did you mean 'shanxi'"),
     ("attain_horizon: 2010", r"key 'attain_horizon': 2010 is not after as_of 2020"),
     ("min_backtest_points: 3", r"key 'min_backtest_points': 3 is below min_points 4"),
-    ("saturating_cap: -1", r"key 'saturating_cap'.*positive number"),
+    ("saturating_cap: -1", r"key 'saturating_cap': value -1 is not a number above 0\.1"),
+    # issue 13, item 16: these passed the check, then crashed every unit with a traceback
+    ("saturating_cap: 0.1", r"key 'saturating_cap': value 0\.1 is not a number above 0\.1 \(the saturating scale"),
+    ("min_points: 3", r"key 'min_points': value 3 is not an integer >= 4\. Fix: a trend needs 4 points"),
+    ("recent_window: 2", r"key 'recent_window': value 2 is not an integer >= 4"),
     ("notes: 12", r"key 'notes': value 12 is not a text"),
 ])
 def test_wrong_values_name_file_key_value_and_expected_type(tmp_path, extra, match):
@@ -269,3 +273,26 @@ def test_unit_params_text_round_trips(tmp_path):
     path = write(tmp_path, text, "shaanxi.yaml")
     params = P.load_unit_params(path)
     assert (params.unit_id, params.data, params.notes) == ("shaanxi", ("data/demo/provinces.csv",), "x: y")
+
+
+def test_yaml_aliases_and_deep_nesting_are_refused_before_anything_is_built(tmp_path):
+    """Issue 13, item 12: a 513-byte alias bomb took a 1 GB message and 3-4 GB of RAM; deep nesting a RecursionError."""
+    bomb = tmp_path / "bomb.yaml"
+    rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'] + [
+        f"{x}: &{x} [{', '.join([f'*{p}'] * 9)}]" for p, x in zip("abcdefg", "bcdefgh")]
+    bomb.write_text("unit_id: beijing\n" + "\n".join(rows) + "\nnotes: [*h, *h, *h]\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"uses a YAML alias\n  - line 3: alias '\*a'") as info:
+        P.load_unit_params(bomb)
+    assert len(str(info.value)) < 300
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("unit_id: beijing\nnotes: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"nested too deeply\n  - line 2: more than 5 levels"):
+        P.load_unit_params(deep)
+
+
+def test_a_huge_wrong_value_gives_a_short_message(tmp_path):
+    path = tmp_path / "beijing.yaml"
+    path.write_text("unit_id: beijing\nas_of: [" + ", ".join(["2020"] * 50_000) + "]\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"key 'as_of': value \[2020, 2020.* \.\.\.\) is not an integer") as info:
+        P.load_unit_params(path)
+    assert len(str(info.value)) < 400

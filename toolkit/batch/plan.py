@@ -21,19 +21,18 @@ from toolkit.batch.execute import declared_parameters
 from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
 from toolkit.contracts.run_folder import PATH_SEPARATOR, REQUIRED_PARAMETERS, RunFolder, join_paths
 from toolkit.core import io
-from toolkit.core.errors import BatchError, Problem, ToolkitError
+from toolkit.core.errors import BatchError, Problem, ToolkitError, suggestion
 from toolkit.core.paths import (
     INDICATORS_CSV,
     NOTEBOOKS_DIR,
     OUTPUTS_DIR,
-    TARGETS_DIR,
     UNITS_CSV,
     display_path,
     user_path,
 )
-from toolkit.inputs.catalog import load_targets
+from toolkit.inputs.catalog import load_targets, names_a_file, target_set_file
 from toolkit.inputs.observations import load_observations
-from toolkit.inputs.params import DEFAULTS_FILE, load_unit_params
+from toolkit.inputs.params import DEFAULTS_FILE, YAML_SUFFIXES, load_unit_params
 from toolkit.inputs.units import check_unit_id, load_units, resolve_unit
 
 TEMPLATE = NOTEBOOKS_DIR / "province_report.ipynb"
@@ -63,6 +62,7 @@ class Plan:
     settings: dict[str, Any] = field(default_factory=dict)
     params_files: dict[str, Path] = field(default_factory=dict)  # from --params-dir
     broken: dict[str, str] = field(default_factory=dict)  # unit -> params error; the unit fails on its own
+    warnings: list[str] = field(default_factory=list)  # said before the run starts (e.g. unused params files)
 
 
 def _resolve_units(units: Sequence[str] | None, table) -> list[str]:
@@ -120,10 +120,11 @@ def _overrides(data, as_of, targets, declared: set[str]) -> tuple[dict[str, Any]
         overrides["as_of_override"] = as_of
     if targets:
         path = user_path(targets)
-        targets_text = str(path) if (path.is_file() and str(targets).endswith(".csv")) else str(targets)
+        # a file is passed to the kernels as an absolute path: they run in notebooks/, not the user's folder
+        targets_text = str(path) if names_a_file(targets) else str(targets)
         load_targets(targets_text)  # TargetError for an unknown set or a broken file
         overrides["targets_override"] = targets_text
-        target_files.append(path if path.is_file() else TARGETS_DIR / f"{targets}.csv")
+        target_files.append(path if names_a_file(targets) else target_set_file(targets))
     undeclared = [name for name in overrides if name not in declared]
     if undeclared:
         raise BatchError("the notebook does not declare the override parameter(s) " + ", ".join(undeclared),
@@ -132,15 +133,29 @@ def _overrides(data, as_of, targets, declared: set[str]) -> tuple[dict[str, Any]
     return overrides, data_files, target_files
 
 
-def _params_files(unit_ids: Iterable[str], params_dir: str | Path | None) -> dict[str, Path]:
-    """Per-unit params files from ``--params-dir`` (a unit without a file there keeps params/<unit>.yaml)."""
+def _params_files(unit_ids: Iterable[str], params_dir: str | Path | None, known: Iterable[str]
+                  ) -> tuple[dict[str, Path], list[str]]:
+    """Per-unit params files from ``--params-dir`` (``<unit_id>.yaml`` or ``.yml``; a unit without one keeps
+    params/<unit>.yaml), and a warning for every YAML file there whose name is no unit id."""
     if params_dir is None:
-        return {}
+        return {}, []
     folder = Path(params_dir)
     if not folder.is_dir():
         raise BatchError("--params-dir is not a folder", path=folder,
                          problems=[Problem("no such folder", "give a folder holding <unit_id>.yaml files")])
-    return {u: (folder / f"{u}.yaml").resolve() for u in unit_ids if (folder / f"{u}.yaml").is_file()}
+    yaml_files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in YAML_SUFFIXES)
+    by_unit: dict[str, list[Path]] = {}
+    for path in yaml_files:
+        by_unit.setdefault(path.stem, []).append(path)
+    twice = {u: ps for u, ps in by_unit.items() if len(ps) > 1}
+    if twice:
+        raise BatchError("--params-dir has two params files for one unit", path=folder, problems=[
+            Problem(f"{' and '.join(p.name for p in ps)} are both for '{u}'", "keep one of them")
+            for u, ps in twice.items()])
+    known = set(known)
+    warnings = [f"{folder / stem}{ps[0].suffix} is used for no unit: '{stem}' is not a unit id"
+                + suggestion(stem, known) for stem, ps in by_unit.items() if stem not in known]
+    return {u: by_unit[u][0].resolve() for u in unit_ids if u in by_unit}, warnings
 
 
 def _params_inputs(unit_ids: Iterable[str], overrides: Mapping[str, Any],
@@ -154,7 +169,7 @@ def _params_inputs(unit_ids: Iterable[str], overrides: Mapping[str, Any],
     broken: dict[str, str] = {}
     for unit_id in unit_ids:
         try:
-            params = load_unit_params(params_files.get(unit_id, unit_id))
+            params = load_unit_params(params_files.get(unit_id, unit_id), unit_id=unit_id)
         except ToolkitError as exc:
             broken[unit_id] = str(exc)
             continue
@@ -201,13 +216,13 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
     overrides, data_files, target_files = _overrides(data, as_of, targets, declared)
     if "params_file" in declared:
         overrides = {"params_file": "", **overrides}
-    params_files = _params_files(unit_ids, params_dir)
+    params_files, warnings = _params_files(unit_ids, params_dir, table.index)
     if params_files and "params_file" not in declared:
         raise BatchError("--params-dir needs a 'params_file' parameter in the notebook", path=template)
     params_inputs, broken = _params_inputs(unit_ids, overrides, params_files)
     inputs = [UNITS_CSV, INDICATORS_CSV, template, *extras.values(), *data_files, *target_files, *params_inputs]
     out = Path(out) if out else OUTPUTS_DIR
-    io.check_output(out, inputs=inputs)  # the folder itself: never inside the package
+    io.check_output(out, inputs=inputs, folder=True)  # the folder itself: never inside the package
     for path in RunFolder(out).planned_files(unit_ids, extras):
         io.check_output(path, inputs=inputs, new_shipped=False)
     out = _check_out(out)
@@ -217,7 +232,8 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
                 "data": [_shown(p) for p in data_files] or None,
                 "kernel_cwd": _shown(template.parent), "out": str(out)}
     return Plan(unit_ids=unit_ids, units=table, out=out, workers=workers, template=template, extras=extras,
-                overrides=overrides, inputs=inputs, settings=settings, params_files=params_files, broken=broken)
+                overrides=overrides, inputs=inputs, settings=settings, params_files=params_files, broken=broken,
+                warnings=warnings)
 
 
 def _shown(path: Path) -> str:

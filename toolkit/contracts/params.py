@@ -17,6 +17,11 @@ TRANSFORM_NAMES: tuple[str, ...] = ("log", "logit", "identity", "saturating")
 CATEGORY_KEYS = ("on_track", "likely", "at_risk")
 #: Eurostat's classes above "moving away": substantial, moderate, insufficient progress.
 EUROSTAT_CLASSES = 3
+#: Fewest points a trend is fitted to, and the shortest recent window (the drift model needs 3 increments).
+MIN_TREND_POINTS = 4
+#: Distance (percentage points) the logit scales keep from 0 and from their upper bound; a saturating cap
+#: must therefore exceed twice this.
+LOGIT_EPS = 0.05
 #: Default upper asymptote of the saturating logit (gross enrolment rates can pass 100%).
 SATURATING_CAP = 110.0
 #: Eurostat's RR cut-offs: significant >= 0.95 > moderate >= 0.6 > insufficient >= 0 > moving away.

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from toolkit.contracts.params import MODEL_NAMES
+from toolkit.contracts.params import MIN_TREND_POINTS, MODEL_NAMES
 from toolkit.engine import selection
 from toolkit.engine.predictive import SCALE_FLOOR, Predictive
 
@@ -99,10 +99,10 @@ class TrendSettings:
         if self.selection not in ("ensemble", "best", *self.candidates):
             raise ValueError(f"selection must be 'ensemble', 'best' or one of {self.candidates}, "
                              f"got {self.selection!r}")
-        if self.min_points < 4:
-            raise ValueError("min_points must be at least 4 (the drift model needs 3 increments)")
-        if self.recent_window < 4:
-            raise ValueError("recent_window must be at least 4")
+        if self.min_points < MIN_TREND_POINTS:
+            raise ValueError(f"min_points must be at least {MIN_TREND_POINTS} (the drift model needs 3 increments)")
+        if self.recent_window < MIN_TREND_POINTS:
+            raise ValueError(f"recent_window must be at least {MIN_TREND_POINTS}")
         if self.backtest_min_train < self.min_points:
             raise ValueError("backtest_min_train must be at least min_points")
         if self.backtest_horizon < 1 or self.stacking_prior < 0:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from toolkit.contracts.params import SATURATING_CAP, TRANSFORM_NAMES
+from toolkit.contracts.params import LOGIT_EPS, SATURATING_CAP, TRANSFORM_NAMES
 
 __all__ = ["Transform", "get_transform", "TRANSFORMS", "LOG_FLOOR", "LOGIT_EPS", "SATURATING_CAP"]
 
@@ -36,8 +36,6 @@ __all__ = ["Transform", "get_transform", "TRANSFORMS", "LOG_FLOOR", "LOGIT_EPS",
 TRANSFORMS: tuple[str, ...] = TRANSFORM_NAMES
 #: Smallest value the log transform sees (indicator units); zeros are clipped to it.
 LOG_FLOOR = 1e-3
-#: Distance (percentage points) kept from 0 and from the upper bound by the logit transforms.
-LOGIT_EPS = 0.05
 
 
 @dataclass(frozen=True)

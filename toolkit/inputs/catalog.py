@@ -139,19 +139,20 @@ def target_set_file(set_or_path: str | Path, *, from_project: bool = False) -> P
     ``.csv`` ending is a path, taken as given, or against the project root when ``from_project`` (params
     files, whose relative paths are the project's).
     """
-    if _is_path(set_or_path):
+    if names_a_file(set_or_path):
         return project_path(set_or_path) if from_project else Path(set_or_path)
     return TARGETS_DIR / f"{set_or_path}.csv"
 
 
-def _is_path(set_or_path: str | Path) -> bool:
+def names_a_file(set_or_path: str | Path) -> bool:
+    """True for a path (a separator, or a ``.csv`` ending in any case), False for a target-set name."""
     text = str(set_or_path)
     return isinstance(set_or_path, Path) or any(s in text for s in ("/", "\\")) or text.lower().endswith(".csv")
 
 
 def _target_set_path(set_or_path: str | Path) -> Path:
     p = target_set_file(set_or_path)
-    if _is_path(set_or_path):
+    if names_a_file(set_or_path):
         if not p.is_file():
             raise TargetError("target file not found", path=p, problems=[Problem(
                 "no such file",

@@ -30,11 +30,13 @@ from toolkit.inputs.params_rules import (
     cross_problems,
     key_problems,
     known_unit,
+    shown_value,
 )
 
 DEFAULTS_FILE = PARAMS_DIR / "defaults.yaml"
 UNIT_ID_RE = re.compile(SLUG)
 YAML_SUFFIXES = (".yaml", ".yml")
+MAX_DEPTH = 5  # defaults.yaml needs 2 (a mapping of lists or mappings)
 
 SETTING_KEYS = tuple(CHECKS)
 UNIT_KEYS = ("unit_id",) + SETTING_KEYS
@@ -108,13 +110,18 @@ def load_defaults(path: str | Path = DEFAULTS_FILE) -> dict[str, Any]:
     return values
 
 
-def load_unit_params(unit: str | Path, *, defaults_path: str | Path = DEFAULTS_FILE) -> UnitParams:
-    """Parameters of one unit: ``'beijing'`` reads params/beijing.yaml; a path reads that file."""
+def load_unit_params(unit: str | Path, *, defaults_path: str | Path = DEFAULTS_FILE,
+                     unit_id: str | None = None) -> UnitParams:
+    """Parameters of one unit: ``'beijing'`` reads params/beijing.yaml; a path reads that file.
+
+    ``unit_id``: the unit the file is meant for (a batch slot, a notebook's ``unit_id``); a file whose own
+    ``unit_id`` differs is refused, as a file in params/ whose name differs from its ``unit_id`` is.
+    """
     path = _params_file(unit)
     defaults = load_defaults(defaults_path)
     raw, lines = _read_yaml(path)
     problems = key_problems(raw, lines, allowed=UNIT_KEYS)
-    unit_id = _unit_id_problems(raw, lines, path, problems)
+    found = _unit_id_problems(raw, lines, path, problems, expected=unit_id)
     overrides = {k: v for k, v in raw.items() if k in SETTING_KEYS}
     for key in _MERGED_MAPPINGS:  # merge one level so a file can change a single category bound
         if isinstance(overrides.get(key), Mapping) and overrides[key]:
@@ -123,7 +130,7 @@ def load_unit_params(unit: str | Path, *, defaults_path: str | Path = DEFAULTS_F
     merged = {**defaults, **values}
     problems += value_problems + cross_problems(merged, lines)
     _raise_if(problems, path)
-    return UnitParams(unit_id=unit_id, params_file=path.resolve(), **merged)
+    return UnitParams(unit_id=found, params_file=path.resolve(), **merged)
 
 
 def available_units(params_dir: str | Path = PARAMS_DIR) -> list[str]:
@@ -168,6 +175,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         raise ParamsError(f"cannot read params file: {exc.strerror}", path=shown) from exc
     except UnicodeDecodeError as exc:
         raise ParamsError("params file is not UTF-8 text", path=shown) from exc
+    _refuse_aliases_and_depth(text, shown)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.safe_load(text)
@@ -198,29 +206,56 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     return raw, lines
 
 
-def _unit_id_problems(raw: Mapping, lines: Mapping[str, int], path: Path, problems: list[Problem]) -> str:
-    """Check ``unit_id`` (required, safe, known, equal to the file name in params/); append problems."""
+def _refuse_aliases_and_depth(text: str, shown: str) -> None:
+    """A params file is flat data: YAML aliases (``*a``, the "billion laughs" expansion) and nesting deeper
+    than :data:`MAX_DEPTH` are refused before anything is built from the file."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise ParamsError("params file uses a YAML alias", path=shown, problems=[Problem(
+                    f"alias '*{event.anchor}'", "write the value out in full (params files take no anchors or "
+                    "aliases)", row=event.start_mark.line + 1)])
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ParamsError("params file is nested too deeply", path=shown, problems=[Problem(
+                        f"more than {MAX_DEPTH} levels of lists or mappings", "params values are flat: a number, "
+                        "a text, a list or a mapping of those", row=event.start_mark.line + 1)])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # malformed YAML: reported with its line by the parse below
+
+
+def _unit_id_problems(raw: Mapping, lines: Mapping[str, int], path: Path, problems: list[Problem], *,
+                      expected: str | None = None) -> str:
+    """Check ``unit_id`` (required, safe, known, equal to the file name in params/ and to ``expected``)."""
     unit_id = raw.get("unit_id")
     row = lines.get("unit_id")
     if unit_id is None:
         problems.append(Problem("missing key 'unit_id'", f"add `unit_id: {path.stem}`", row=1))
         return ""
     if not isinstance(unit_id, str):
-        problems.append(Problem(f"key 'unit_id': value {unit_id!r} is not a unit id text", row=row))
+        problems.append(Problem(f"key 'unit_id': value {shown_value(unit_id)} is not a unit id text", row=row))
         return ""
     if any(s in unit_id for s in ("/", "\\", "..")):
-        problems.append(Problem(f"key 'unit_id': value {unit_id!r} looks like a path, not a unit id",
+        problems.append(Problem(f"key 'unit_id': value {shown_value(unit_id)} looks like a path, not a unit id",
                                 "use an id from data/units.csv such as 'beijing'", row=row))
         return unit_id
     try:
         known_unit(unit_id)
     except InvalidValue as bad:
-        problems.append(Problem(f"key 'unit_id': value {unit_id!r} is not {bad.expected}", bad.fix, row=row))
+        problems.append(Problem(f"key 'unit_id': value {shown_value(unit_id)} is not {bad.expected}", bad.fix, row=row))
         return unit_id
     in_params_dir = path.resolve().parent == PARAMS_DIR.resolve()
     if in_params_dir and path.stem != unit_id:
-        problems.append(Problem(f"key 'unit_id': value {unit_id!r} does not match the file name '{path.name}'",
+        problems.append(Problem(f"key 'unit_id': value {shown_value(unit_id)} does not match the file name '{path.name}'",
                                 f"rename the file to {unit_id}.yaml or fix unit_id", row=row))
+    elif expected is not None and unit_id != expected:
+        problems.append(Problem(f"key 'unit_id': value {shown_value(unit_id)} does not match the unit '{expected}' this file "
+                                f"was given for", f"set `unit_id: {expected}` or give the file to unit {unit_id}",
+                                row=row))
     return unit_id
 
 

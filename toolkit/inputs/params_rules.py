@@ -11,7 +11,15 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
-from toolkit.contracts.params import CATEGORY_KEYS, EUROSTAT_CLASSES, MODEL_NAMES, SELECTION_MODES, TRANSFORM_NAMES
+from toolkit.contracts.params import (
+    CATEGORY_KEYS,
+    EUROSTAT_CLASSES,
+    LOGIT_EPS,
+    MIN_TREND_POINTS,
+    MODEL_NAMES,
+    SELECTION_MODES,
+    TRANSFORM_NAMES,
+)
 from toolkit.core.errors import Problem, did_you_mean
 from toolkit.core.paths import INDICATORS_CSV, TARGETS_DIR, UNITS_CSV, display_path, project_path
 from toolkit.inputs.catalog import available_target_sets, load_indicators, target_set_file
@@ -159,9 +167,18 @@ def _check_transforms(value: Any) -> dict[str, str]:
 
 def _check_cap(value: Any) -> float:
     cap = _number(value)
-    if cap <= 0:
-        raise InvalidValue("a positive number")
+    if cap <= 2 * LOGIT_EPS:
+        raise InvalidValue(f"a number above {2 * LOGIT_EPS:g} (the saturating scale keeps {LOGIT_EPS:g} from "
+                           "0 and from the cap)", "gross enrolment rates use 110")
     return cap
+
+
+def _check_trend_points(value: Any) -> int:
+    number = _int(value)
+    if number < MIN_TREND_POINTS:
+        raise InvalidValue(f"an integer >= {MIN_TREND_POINTS}",
+                           f"a trend needs {MIN_TREND_POINTS} points (the drift model uses 3 increments)")
+    return number
 
 
 def _check_thresholds(value: Any) -> tuple[float, ...]:
@@ -188,12 +205,12 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "data": _check_files,
     "comparison_data": _check_optional_files,
     "comparison_unit": _check_unit_ref,
-    "min_points": _check_count,
+    "min_points": _check_trend_points,
     "categories": _check_categories,
     "interval_levels": _check_levels,
     "models": _check_models,
     "model_selection": _check_selection,
-    "recent_window": _check_count,
+    "recent_window": _check_trend_points,
     "min_backtest_points": _check_count,
     "attain_horizon": _check_year,
     "transform_overrides": _check_transforms,
@@ -225,7 +242,7 @@ def check_values(raw: Mapping, lines: Mapping[str, int]) -> tuple[dict[str, Any]
         try:
             values[key] = check(raw[key])
         except InvalidValue as bad:
-            message = bad.message or f"value {raw[key]!r} is not {bad.expected}"
+            message = bad.message or f"value {shown_value(raw[key])} is not {bad.expected}"
             problems.append(Problem(f"key '{key}': {message}", bad.fix, row=lines.get(key)))
     return values, problems
 
@@ -266,3 +283,13 @@ def choice_hint(word: str, choices: Iterable[str]) -> str:
     choices = list(choices)
     close = next(iter(did_you_mean(word, choices, case_sensitive=True)), None)
     return f"did you mean '{close}'?" if close else f"choose one of: {', '.join(choices)}"
+
+
+#: Longest rendering of a user's value in a message (a huge value must not make a huge message).
+MAX_SHOWN = 80
+
+
+def shown_value(value: Any) -> str:
+    """``repr(value)``, cut to :data:`MAX_SHOWN` characters."""
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 5] + " ...)"

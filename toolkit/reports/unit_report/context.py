@@ -62,7 +62,7 @@ def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str
     empty (or 0) means "use the params file".
     """
     unit_id = check_unit_id(unit_id)
-    params = load_unit_params(params_file or unit_id)
+    params = load_unit_params(params_file or unit_id, unit_id=unit_id)
     unit = load_units().loc[params.unit_id]
     data_paths = split_paths(data_override) or list(params.data_paths)
     as_of = int(as_of_override) or int(params.as_of)
