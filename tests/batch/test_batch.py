@@ -325,3 +325,65 @@ def test_a_run_whose_output_would_replace_its_data_file_is_refused(tmp_path):
                                            r"also read by this command"):
         plan_batch(units=["national"], data=[str(data)], out=tmp_path, extras={})
     assert data.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]
+
+
+@pytest.mark.parametrize("name", ["MY.CSV", "my.Csv", "sub/my-targets.csv"])
+def test_a_relative_targets_file_reaches_the_kernels_as_an_absolute_path(tmp_path, monkeypatch, name):
+    """Issue 13, item 18: 'MY.CSV' passed the check in the user's folder, then failed in every kernel (notebooks/)."""
+    from toolkit.batch.plan import plan_batch
+
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).write_bytes((PROJECT_ROOT / "data" / "targets" / "outline-2011-2020.csv").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    plan = plan_batch(units=["national"], targets=name, out=tmp_path / "out", extras={})
+    assert plan.overrides["targets_override"] == str(tmp_path / name)
+    assert (tmp_path / name) in plan.inputs
+
+
+def test_a_params_dir_file_for_another_unit_fails_that_slot(tmp_path):
+    """Issue 13, item 5: beijing.yaml holding `unit_id: hebei` made Beijing's slot report Hebei, exit 0."""
+    from toolkit.batch.plan import plan_batch
+    from toolkit.inputs.params import load_unit_params
+
+    folder = tmp_path / "params"
+    folder.mkdir()
+    (folder / "beijing.yaml").write_text("unit_id: hebei\n", encoding="utf-8")
+    plan = plan_batch(units=["national", "beijing"], out=tmp_path / "out", extras={}, params_dir=folder)
+    assert list(plan.broken) == ["beijing"]
+    assert "key 'unit_id': value 'hebei' does not match the unit 'beijing' this file was given for" \
+        in plan.broken["beijing"]
+    with pytest.raises(ToolkitError, match="set `unit_id: beijing`"):  # the kernel refuses it too
+        load_unit_params(folder / "beijing.yaml", unit_id="beijing")
+
+
+def test_a_params_dir_takes_yml_files_and_names_the_files_it_cannot_use(tmp_path):
+    """Issue 13, item 17: national.yml and Beijing.yaml were ignored without a word."""
+    from toolkit.batch.plan import plan_batch
+
+    folder = tmp_path / "params"
+    folder.mkdir()
+    (folder / "national.yml").write_text("unit_id: national\nas_of: 2018\n", encoding="utf-8")
+    (folder / "Beijing.yaml").write_text("unit_id: beijing\n", encoding="utf-8")
+    (folder / "hebei.yaml").write_text("unit_id: hebei\n", encoding="utf-8")  # a unit, just not in this run
+    plan = plan_batch(units=["national", "beijing"], out=tmp_path / "out", extras={}, params_dir=folder)
+    assert plan.params_files == {"national": (folder / "national.yml").resolve()}
+    assert plan.warnings == [f"{folder / 'Beijing.yaml'} is used for no unit: 'Beijing' is not a unit id "
+                             "(did you mean 'beijing'?)"]
+    (folder / "national.yaml").write_text("unit_id: national\n", encoding="utf-8")
+    with pytest.raises(BatchError, match="national.yaml and national.yml are both for 'national'"):
+        plan_batch(units=["national"], out=tmp_path / "out", extras={}, params_dir=folder)
+
+
+def test_stale_temporaries_are_removed_without_following_links(tmp_path):
+    """Issue 13, item 20: directory symlinks inside the output folder were followed."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / ".precious.tmp").write_text("keep", encoding="utf-8")
+    out = tmp_path / "out"
+    (out / "units" / "beijing").mkdir(parents=True)
+    (out / "units" / "beijing" / ".results.csv.1.tmp").write_text("stale", encoding="utf-8")
+    (out / "units" / "evil").symlink_to(elsewhere, target_is_directory=True)
+    (out / "html").symlink_to(elsewhere, target_is_directory=True)
+    batch._remove_stale_temporaries(out)
+    assert not (out / "units" / "beijing" / ".results.csv.1.tmp").exists()
+    assert (elsewhere / ".precious.tmp").read_text(encoding="utf-8") == "keep"

@@ -52,3 +52,33 @@ def test_outputs_never_go_into_the_package_or_over_shipped_files():
     assert io.check_output(DATA_DIR / "mine.csv") == DATA_DIR / "mine.csv"  # a new file of the user's: allowed
     with pytest.raises(ToolkitError, match="would write into a folder shipped with the project"):
         io.check_output(NOTEBOOKS_DIR / "national.ipynb", new_shipped=False)
+
+
+def test_write_errors_are_toolkit_errors_with_a_fix_and_leave_no_temporary(tmp_path):
+    """Issue 13, item 10: a folder as --out, a path under a file, a read-only folder ended in raw tracebacks."""
+    frame = pd.DataFrame({"x": [1]})
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(ToolkitError, match=r"cannot write the output[\s\S]*a part of the path is a file"):
+        io.write_csv(tmp_path / "file" / "out.csv", frame)
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(ToolkitError, match=r"cannot write the output[\s\S]*the path is a folder"):
+        io.write_csv(tmp_path / "folder", frame)
+    with pytest.raises(ToolkitError, match=r"--out is a folder[\s\S]*give --out a file name"):
+        io.check_output(tmp_path / "folder")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder"]
+    assert list((tmp_path / "folder").iterdir()) == []
+
+
+def test_a_full_disk_says_so(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(io.os, "replace", full)
+    (tmp_path / "r.csv").write_text("old\n", encoding="utf-8")
+    with pytest.raises(ToolkitError, match=r"No space left on device\. Fix: free disk space"):
+        io.write_csv(tmp_path / "r.csv", pd.DataFrame({"x": [1]}))
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv"]

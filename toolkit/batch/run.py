@@ -66,11 +66,20 @@ def _extra_job(plan: Plan, name: str, template: Path) -> Job:
 
 
 def _remove_stale_temporaries(out: Path) -> None:
-    """Temporary files of atomic writes that a killed run left behind (safe: this run holds the lock)."""
-    for folder in (out, out / "notebooks", out / "html", *(out / "units").glob("*/")):
+    """Temporary files of atomic writes that a killed run left behind (safe: this run holds the lock).
+
+    Only real folders of the run are cleaned: a symbolic link inside the output folder is never followed, so a
+    link to somewhere else cannot make the run delete files there.
+    """
+    units = out / "units"
+    unit_dirs = [d for d in units.iterdir() if d.is_dir()] if units.is_dir() and not units.is_symlink() else []
+    for folder in (out, out / "notebooks", out / "html", *unit_dirs):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
         for path in folder.glob(".*.tmp"):
-            with contextlib.suppress(OSError):
-                path.unlink()
+            if not path.is_symlink():
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
 
 @contextlib.contextmanager
@@ -130,6 +139,8 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
                       params_dir=params_dir)
     started, t0 = _now(), time.perf_counter()
     if progress:
+        for warning in plan.warnings:
+            print(f"warning: {warning}", flush=True)
         for unit_id, error in plan.broken.items():
             print(f"warning: {unit_id} will fail: {error.splitlines()[0]}", flush=True)
     with _run_lock(plan.out):

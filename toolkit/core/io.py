@@ -10,6 +10,7 @@ injection), since the ``target_set`` column comes from a file name and catalog t
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -30,18 +31,41 @@ PACKAGE_DIR = PROJECT_ROOT / "toolkit"
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_path)`` and rename the temporary file to ``path`` only if it succeeded."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         write(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _write_error(path, exc) from None
         raise
     return path
+
+
+#: What to do about a failed write, by errno.
+_WRITE_FIXES = {
+    errno.ENOSPC: "free disk space, then run the command again (the previous file, if any, is unchanged)",
+    errno.EDQUOT: "free disk space, then run the command again (the previous file, if any, is unchanged)",
+    errno.EACCES: "choose a folder you can write to, or fix its permissions",
+    errno.EPERM: "choose a folder you can write to, or fix its permissions",
+    errno.EROFS: "the disk is read-only: choose another folder",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: choose another path",
+    errno.EEXIST: "a part of the path is a file, not a folder: choose another path",  # from mkdir
+    errno.EISDIR: "the path is a folder: give a file name",
+}
+
+
+def _write_error(path: Path, exc: OSError) -> ToolkitError:
+    fix = _WRITE_FIXES.get(exc.errno or 0, "choose another output path")
+    return ToolkitError("cannot write the output", path=path, problems=[Problem(exc.strerror or str(exc), fix)])
 
 
 def write_text(path: str | Path, text: str) -> Path:
@@ -98,13 +122,17 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def check_output(out: str | Path, *, inputs: Iterable[str | Path] = (), option: str = "--out",
-                 new_shipped: bool = True) -> Path:
+                 new_shipped: bool = True, folder: bool = False) -> Path:
     """``out`` resolved, or a ToolkitError when writing it would replace an input, a shipped file or the package.
 
     ``new_shipped=False`` also refuses a new file in the shipped folders (a run's outputs never go into
-    data/, params/ or notebooks/). Run before any work, so a refused command has written nothing.
+    data/, params/ or notebooks/); ``folder=True`` when ``out`` names a folder (a run's), not a file. Run
+    before any work, so a refused command has written nothing.
     """
     target = Path(out).expanduser().resolve()
+    if not folder and target.is_dir():
+        raise ToolkitError(f"{option} is a folder", path=out, problems=[Problem(
+            "a file name is needed here", fix=f"give {option} a file name, e.g. {Path(out) / 'results.csv'}")])
     for path in inputs:
         if Path(path).expanduser().resolve() == target:
             raise ToolkitError(f"{option} would overwrite an input of this command", path=out, problems=[Problem(
