@@ -34,7 +34,7 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     return commands.run(units=args.units, workers=args.workers, data=args.data, as_of=args.as_of,
                         targets=args.targets, out=args.out, params_dir=args.params_dir,
-                        extras={} if args.no_extras else None)
+                        extras={} if args.no_extras else None, timeout=args.timeout)
 
 
 def _cmd_golden(args: argparse.Namespace) -> int:
@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run the province report for every unit with Papermill and render HTML")
     p.add_argument("--units", nargs="+", default=None, help="unit ids (default: all 32)")
     p.add_argument("--workers", type=int, default=None, help="parallel kernels (default: CPU count)")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="fail a notebook whose cell runs longer than this (default: no limit); the others go on")
     p.add_argument("--data", action="append", default=None, help="observation file(s) for every unit")
     p.add_argument("--as-of", type=int, default=None)
     p.add_argument("--targets", default=None, help="target set name or CSV path")

@@ -387,3 +387,26 @@ def test_stale_temporaries_are_removed_without_following_links(tmp_path):
     batch._remove_stale_temporaries(out)
     assert not (out / "units" / "beijing" / ".results.csv.1.tmp").exists()
     assert (elsewhere / ".precious.tmp").read_text(encoding="utf-8") == "keep"
+
+
+def test_a_hung_cell_fails_its_unit_after_the_timeout_and_the_batch_finishes(tmp_path):
+    """Issue 13, item 9: one hung cell stalled the batch forever and no index was written."""
+    import time
+
+    template = make_standin(tmp_path / "standin.ipynb")
+    nb = nbformat.read(template, as_version=4)
+    nb.cells.insert(2, new_code_cell("import time\nif unit_id == 'beijing':\n    time.sleep(600)"))
+    nbformat.write(nb, template)
+    out = tmp_path / "out"
+    t0 = time.perf_counter()
+    code = run_batch(units=["national", "beijing"], workers=2, out=out, template=template, extras={}, timeout=5,
+                     progress=False)
+    assert code == 1 and time.perf_counter() - t0 < 120
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    status = {u["unit_id"]: (u["status"], u["error"]) for u in manifest["units"]}
+    assert status["national"][0] == "ok" and status["beijing"][0] == "failed"
+    assert "timed out" in str(status["beijing"][1]).lower() and manifest["timeout_s"] == 5.0
+    assert (out / "index.html").is_file() and (out / "html" / "beijing.html").is_file()
+    with pytest.raises(BatchError, match="--timeout must be a positive number of seconds"):
+        run_batch(units=["national"], out=tmp_path / "out2", template=template, extras={}, timeout=0, progress=False)
+    assert not (tmp_path / "out2").exists()

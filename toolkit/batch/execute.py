@@ -57,6 +57,7 @@ class Job:
     clear: tuple[Path, ...] = ()
     start_timeout: float = START_TIMEOUT
     title: str = ""
+    cell_timeout: float | None = None  # seconds one cell may run before the job fails (None: no limit)
 
 
 @dataclass
@@ -140,7 +141,7 @@ def _execute(job: Job) -> BaseException | None:
                     str(job.template), str(tmp), parameters=job.parameters, kernel_name=KERNEL_NAME,
                     language="python", progress_bar=False, request_save_on_cell_execute=False,
                     start_timeout=job.start_timeout, cwd=str(job.cwd), record_timing=False,
-                    extra_arguments=list(KERNEL_ARGS),
+                    extra_arguments=list(KERNEL_ARGS), execution_timeout=job.cell_timeout,
                 )
             except PapermillExecutionError as exc:  # the notebook with its error cell was written
                 cell_error.append(exc)

@@ -63,6 +63,7 @@ class Plan:
     params_files: dict[str, Path] = field(default_factory=dict)  # from --params-dir
     broken: dict[str, str] = field(default_factory=dict)  # unit -> params error; the unit fails on its own
     warnings: list[str] = field(default_factory=list)  # said before the run starts (e.g. unused params files)
+    cell_timeout: float | None = None  # --timeout: seconds one notebook cell may run
 
 
 def _resolve_units(units: Sequence[str] | None, table) -> list[str]:
@@ -185,12 +186,13 @@ def _params_inputs(unit_ids: Iterable[str], overrides: Mapping[str, Any],
 def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, data: Sequence[str] | None = None,
                as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
                template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
-               params_dir: str | Path | None = None) -> Plan:
+               params_dir: str | Path | None = None, timeout: float | None = None) -> Plan:
     """Validate a batch and resolve its defaults; every user error is raised here, before any kernel.
 
     The exception is one unit's broken params file: that unit is listed in ``Plan.broken`` and fails on
     its own when it runs, so the other units still complete.
     """
+    cell_timeout = _cell_timeout(timeout)
     template = Path(template) if template else TEMPLATE
     if not template.is_file():
         raise BatchError("notebook template not found", path=template)
@@ -230,12 +232,26 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
                 "extra_templates": {k: _shown(v) for k, v in extras.items()},
                 "as_of": overrides.get("as_of_override"), "targets": overrides.get("targets_override"),
                 "data": [_shown(p) for p in data_files] or None,
-                "kernel_cwd": _shown(template.parent), "out": str(out)}
+                "kernel_cwd": _shown(template.parent), "out": str(out), "timeout_s": cell_timeout}
     return Plan(unit_ids=unit_ids, units=table, out=out, workers=workers, template=template, extras=extras,
                 overrides=overrides, inputs=inputs, settings=settings, params_files=params_files, broken=broken,
-                warnings=warnings)
+                warnings=warnings, cell_timeout=cell_timeout)
 
 
 def _shown(path: Path) -> str:
     """Paths in run.json: project-relative inside the project, the resolved absolute path outside."""
     return display_path(path, outside="resolved")
+
+
+def _cell_timeout(timeout: float | None) -> float | None:
+    """``--timeout``: a positive number of seconds, or None for no limit."""
+    if timeout is None:
+        return None
+    try:
+        seconds = float(timeout)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf"):
+        raise BatchError(f"--timeout must be a positive number of seconds, not {timeout!r}", problems=[Problem(
+            "not a positive number", "give the seconds one notebook cell may run, e.g. --timeout 600")])
+    return seconds

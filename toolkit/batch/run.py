@@ -55,14 +55,16 @@ def _unit_job(plan: Plan, unit_id: str) -> Job:
     title = f"{row.get('name_en', unit_id)} {row.get('name_zh', '')} — outline monitoring report".replace("  ", " ")
     return Job(name=unit_id, kind="unit", template=plan.template, parameters=parameters,
                notebook=folder.notebook(unit_id), html=folder.unit_html(unit_id),
-               cwd=plan.template.parent, clear=tuple(unit_dir / f for f in UNIT_FILES), title=title)
+               cwd=plan.template.parent, clear=tuple(unit_dir / f for f in UNIT_FILES), title=title,
+               cell_timeout=plan.cell_timeout)
 
 
 def _extra_job(plan: Plan, name: str, template: Path) -> Job:
     parameters = {"run_dir": str(plan.out)} if name == "overview" else {}
     return Job(name=name, kind="extra", template=template, parameters=parameters,
                notebook=RunFolder(plan.out).notebook(name), html=RunFolder(plan.out).extra_html(name),
-               cwd=template.parent, title=f"{name.replace('_', ' ').capitalize()} — outline monitoring")
+               cwd=template.parent, title=f"{name.replace('_', ' ').capitalize()} — outline monitoring",
+               cell_timeout=plan.cell_timeout)
 
 
 def _remove_stale_temporaries(out: Path) -> None:
@@ -127,7 +129,7 @@ def _summary_inputs(out: Path, unit_ids: Iterable[str]) -> list[Path]:
 def run_batch(units: Sequence[str] | None = None, workers: int | None = None, data: Sequence[str] | None = None,
               as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
               template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
-              params_dir: str | Path | None = None, progress: bool = True) -> int:
+              params_dir: str | Path | None = None, timeout: float | None = None, progress: bool = True) -> int:
     """Run the report for every unit (default: all of data/units.csv); 0 when all succeeded, 1 otherwise.
 
     ``template`` replaces notebooks/province_report.ipynb (tests, benchmarks); ``extras`` maps extra notebook
@@ -136,7 +138,7 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
     Raises a :class:`ToolkitError` for anything wrong with the request, before any kernel starts.
     """
     plan = plan_batch(units, workers, data, as_of, targets, out, template=template, extras=extras,
-                      params_dir=params_dir)
+                      params_dir=params_dir, timeout=timeout)
     started, t0 = _now(), time.perf_counter()
     if progress:
         for warning in plan.warnings:
