@@ -410,3 +410,24 @@ def test_a_hung_cell_fails_its_unit_after_the_timeout_and_the_batch_finishes(tmp
     with pytest.raises(BatchError, match="--timeout must be a positive number of seconds"):
         run_batch(units=["national"], out=tmp_path / "out2", template=template, extras={}, timeout=0, progress=False)
     assert not (tmp_path / "out2").exists()
+
+
+def test_an_input_changed_during_the_run_is_detected_and_fails_the_run(tmp_path):
+    """Issue 13, item 8: inputs were checksummed at the end only, so a file changed mid-run went unnoticed."""
+    data = tmp_path / "obs.csv"
+    data.write_bytes((PROJECT_ROOT / "data" / "observations" / "national.csv").read_bytes())
+    template = make_standin(tmp_path / "standin.ipynb")
+    nb = nbformat.read(template, as_version=4)
+    nb.cells.insert(2, new_code_cell(
+        "import pathlib\nif unit_id == 'beijing':\n"
+        "    f = pathlib.Path(data_override.split(';')[0])\n    f.write_text(f.read_text() + '\\n')"))
+    nbformat.write(nb, template)
+    out = tmp_path / "out"
+    code = run_batch(units=["national", "beijing"], workers=1, data=[str(data)], out=out, template=template,
+                     extras={}, progress=False)
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert code == 1 and manifest["n_failed"] == 0
+    changed = manifest["inputs_changed_during_run"]
+    assert list(changed) == [data.resolve().as_posix()]
+    assert changed[data.resolve().as_posix()]["at_start"] != changed[data.resolve().as_posix()]["at_end"]
+    assert changed[data.resolve().as_posix()]["at_end"] == manifest["inputs"][data.resolve().as_posix()]

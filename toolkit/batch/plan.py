@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from toolkit.batch.execute import declared_parameters
+from toolkit.batch.manifest import input_checksums
 from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
 from toolkit.contracts.run_folder import PATH_SEPARATOR, REQUIRED_PARAMETERS, RunFolder, join_paths
 from toolkit.core import io
@@ -64,6 +65,7 @@ class Plan:
     broken: dict[str, str] = field(default_factory=dict)  # unit -> params error; the unit fails on its own
     warnings: list[str] = field(default_factory=list)  # said before the run starts (e.g. unused params files)
     cell_timeout: float | None = None  # --timeout: seconds one notebook cell may run
+    checksums: dict[str, str | None] = field(default_factory=dict)  # of ``inputs`` when the run was planned
 
 
 def _resolve_units(units: Sequence[str] | None, table) -> list[str]:
@@ -235,7 +237,7 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
                 "kernel_cwd": _shown(template.parent), "out": str(out), "timeout_s": cell_timeout}
     return Plan(unit_ids=unit_ids, units=table, out=out, workers=workers, template=template, extras=extras,
                 overrides=overrides, inputs=inputs, settings=settings, params_files=params_files, broken=broken,
-                warnings=warnings, cell_timeout=cell_timeout)
+                warnings=warnings, cell_timeout=cell_timeout, checksums=input_checksums(inputs))
 
 
 def _shown(path: Path) -> str:

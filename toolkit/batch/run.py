@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.batch.execute import Job, Outcome
-from toolkit.batch.manifest import write_manifest
+from toolkit.batch.manifest import input_checksums, write_manifest
 from toolkit.batch.outputs import write_index, write_results
 from toolkit.batch.pages import error_notebook, render_html
 from toolkit.batch.plan import AFTER_UNITS, Plan, plan_batch
@@ -171,16 +171,28 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
                        "attempts": outcomes[j.name].attempts, "error": outcomes[j.name].error(),
                        "notebook": RunFolder.notebook_href(j.name), "html": f"{j.name}.html"} for j in extra_jobs]
         inputs = plan.inputs + _summary_inputs(plan.out, plan.unit_ids)
-        settings = {**plan.settings, "duration_s": round(time.perf_counter() - t0, 2)}
+        changed = _changed_inputs(plan)
+        settings = {**plan.settings, "duration_s": round(time.perf_counter() - t0, 2),
+                    **({"inputs_changed_during_run": changed} if changed else {})}
         manifest = write_manifest(plan.out, started=started, finished=_now(), units=unit_rows, extras=extra_rows,
                                   inputs=inputs, settings=settings)
         index = write_index(plan.out, manifest)
     failed = manifest["failed"]
+    if changed and progress:
+        print(f"error: {len(changed)} input file(s) changed while the run was going: "
+              f"{', '.join(changed)}. Units may have read different versions; run again.", flush=True)
     if progress:
         n_ok = len(ok_units)
         print(f"{n_ok}/{len(plan.unit_ids)} units ok; failed: {', '.join(failed) or 'none'}; "
               f"{settings['duration_s']:.1f} s. Index: {index}", flush=True)
-    return 1 if failed else 0
+    return 1 if failed or changed else 0
+
+
+def _changed_inputs(plan: Plan) -> dict[str, dict[str, str | None]]:
+    """Inputs whose bytes differ from when the run was planned: ``{file: {"at_start": ..., "at_end": ...}}``."""
+    now = input_checksums(plan.inputs)
+    return {name: {"at_start": before, "at_end": now.get(name)}
+            for name, before in plan.checksums.items() if now.get(name) != before}
 
 
 def _unit_row(plan: Plan, outcome: Outcome) -> dict[str, Any]:
