@@ -447,3 +447,12 @@ def test_corrupted_files_only_ever_raise_toolkit_errors(write_file, mutations):
         return
     assert list(frame.columns) == OBS_COLUMNS + ["file"]
     assert frame["year"].between(1949, 2100).all() and frame["value"].notna().all()
+
+
+def test_an_implausibly_large_value_is_refused_even_without_bounds(obs_file):
+    """Issue 13, item 19: 1e308 validated, then broke the unit's chart (counts have no upper bound)."""
+    path = obs_file("national,adoption_registrations,2015,1e308,=,cases,MoCA,",
+                    "national,adoption_registrations,2016,22000,=,cases,MoCA,")
+    with pytest.raises(DataValidationError, match=r"line 2, column 'value': '1e308' is not allowed\. Fix: a value "
+                                                  r"must be between -1e\+12 and 1e\+12"):
+        load_observations([path])

@@ -47,3 +47,17 @@ def test_latest_value_shows_a_published_bound():
     assert report.latest_text(row) == "> 99.00 (2017)"
     row = pd.Series({"latest_value": 8.1, "latest_year": 2015, "latest_qualifier": "="})
     assert report.latest_text(row) == "8.10 (2015)"
+
+
+def test_a_dollar_sign_in_a_name_prints_literally_in_a_chart():
+    """Issue 13, item 19: '$...$' in an indicator name started Matplotlib's mathtext and broke the chart."""
+    import matplotlib.pyplot as plt
+
+    from toolkit.reports.figures import png, theme
+
+    theme()
+    fig, ax = plt.subplots()
+    ax.set_title(r"cost in $\notacommand{x}$ per child")  # two dollars: mathtext would parse (and fail)
+    image = png(fig, dpi=40)  # raised ValueError from mathtext before
+    plt.close(fig)
+    assert image.data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -17,6 +17,9 @@ KEY = ["unit_id", "indicator_id", "year"]
 #: Qualifiers of a point value; '>' and '<' are published bounds.
 POINT_QUALIFIERS = {"=", ""}
 FIRST_YEAR, LAST_YEAR = 1949, 2100
+#: Largest size of a value: above any count the outlines measure (China's population is 1.4e9); a larger
+#: number is a typing or unit mistake, and would break the charts' axes.
+MAX_ABS_VALUE = 1e12
 #: Ids (units, indicators): lower-case ASCII letters, digits and '_', starting with a letter.
 SLUG = r"^[a-z][a-z0-9_]*$"
 

@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from toolkit.contracts.observations import KEY, OBS_COLUMNS, OPTIONAL_COLUMNS, QUALIFIERS, REQUIRED_COLUMNS
+from toolkit.contracts.observations import (
+    KEY,
+    MAX_ABS_VALUE,
+    OBS_COLUMNS,
+    OPTIONAL_COLUMNS,
+    QUALIFIERS,
+    REQUIRED_COLUMNS,
+)
 from toolkit.core.errors import DataValidationError, Problem, UnknownIndicatorError, UnknownUnitError
 from toolkit.core.paths import INDICATORS_CSV, UNITS_CSV
 from toolkit.inputs.catalog import bounds_text, default_indicators, out_of_bounds, resolve_indicator
@@ -39,7 +46,10 @@ OBS_SCHEMA = pa.DataFrameSchema({
     "indicator_id": text_column(if_empty="give an indicator_id from data/indicators.csv"),
     "year": year_column(),
     "value": pa.Column("float64", coerce=True, description="give the value, or leave the row out",
-                       checks=pa.Check(np.isfinite, error="write a finite number")),
+                       checks=[pa.Check(np.isfinite, error="write a finite number"),
+                               pa.Check(lambda v: v.abs() <= MAX_ABS_VALUE,
+                                        error=f"a value must be between -{MAX_ABS_VALUE:g} and {MAX_ABS_VALUE:g}: "
+                                              "check the number and its unit")]),
     "qualifier": text_column(pa.Check.isin(QUALIFIERS, error="use '=' (or leave it empty) for a point value, "
                                                              "'>' or '<' for a published bound such as 'above 99%'")),
     "unit": text_column(nullable=True),

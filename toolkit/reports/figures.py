@@ -18,8 +18,13 @@ DPI = 80
 
 
 def theme() -> None:
-    """The look of every chart: seaborn's white grid at paper scale."""
+    """The look of every chart: seaborn's white grid at paper scale, and text taken literally.
+
+    Names come from data files: a ``$`` in an indicator or unit name must print as a dollar sign, not start
+    Matplotlib's mathtext (which fails on anything it cannot parse).
+    """
     sns.set_theme(style="whitegrid", context="paper")
+    plt.rcParams["text.parse_math"] = False
 
 
 def png(fig: plt.Figure, *, dpi: int, tight: bool = False) -> Image:
