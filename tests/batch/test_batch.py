@@ -26,8 +26,11 @@ PARAMETERS = {"unit_id": "national", "params_file": "", "output_dir": "", "data_
 
 
 def make_standin(path: Path, *, fail: tuple[str, ...] = (), synthetic: tuple[str, ...] = (),
-                 names: dict[str, str] | None = None, overrides: bool = True) -> Path:
-    """A report stand-in honouring the notebook contract: parameters cell, summary.json and results.csv."""
+                 names: dict[str, str] | None = None, overrides: bool = True, first: str = "") -> Path:
+    """A report stand-in honouring the notebook contract: parameters cell, summary.json and results.csv.
+
+    ``first``: code of a cell run right after the parameters (a kernel that dies, hangs, edits an input).
+    """
     params = PARAMETERS if overrides else {k: PARAMETERS[k] for k in ("unit_id", "params_file", "output_dir")}
     parameters = new_code_cell("\n".join(f"{k} = {v!r}" for k, v in params.items()))
     parameters.metadata["tags"] = ["parameters"]
@@ -47,7 +50,8 @@ summary = {{"unit_id": unit_id, "name_en": NAMES.get(unit_id, unit_id.title()), 
 (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
 print("SECRET_SOURCE_MARKER"[:6], "key results", unit_id, as_of)  # the marker itself is only in the code
 """
-    nb = new_notebook(cells=[new_markdown_cell("# stand-in template"), parameters, new_code_cell(body)])
+    cells = [new_markdown_cell("# stand-in template"), parameters] + ([new_code_cell(first)] if first else [])
+    nb = new_notebook(cells=cells + [new_code_cell(body)])
     nb.cells[0].metadata["tags"] = ["remove-cell"]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
@@ -289,10 +293,7 @@ def test_default_units_follow_the_units_table(tmp_path):
 
 
 def test_a_kernel_that_dies_mid_run_is_not_retried_and_gets_an_error_page(tmp_path):
-    template = make_standin(tmp_path / "standin.ipynb")
-    nb = nbformat.read(template, as_version=4)
-    nb.cells.insert(2, new_code_cell("import os\nos._exit(1)"))
-    nbformat.write(nb, template)
+    template = make_standin(tmp_path / "standin.ipynb", first="import os\nos._exit(1)")
     out = tmp_path / "out"
     assert run_batch(units=["beijing"], workers=1, out=out, template=template, extras={}, progress=False) == 1
     entry = json.loads((out / "run.json").read_text(encoding="utf-8"))["units"][0]
@@ -393,10 +394,8 @@ def test_a_hung_cell_fails_its_unit_after_the_timeout_and_the_batch_finishes(tmp
     """Issue 13, item 9: one hung cell stalled the batch forever and no index was written."""
     import time
 
-    template = make_standin(tmp_path / "standin.ipynb")
-    nb = nbformat.read(template, as_version=4)
-    nb.cells.insert(2, new_code_cell("import time\nif unit_id == 'beijing':\n    time.sleep(600)"))
-    nbformat.write(nb, template)
+    template = make_standin(tmp_path / "standin.ipynb",
+                            first="import time\nif unit_id == 'beijing':\n    time.sleep(600)")
     out = tmp_path / "out"
     t0 = time.perf_counter()
     code = run_batch(units=["national", "beijing"], workers=2, out=out, template=template, extras={}, timeout=5,
@@ -416,12 +415,9 @@ def test_an_input_changed_during_the_run_is_detected_and_fails_the_run(tmp_path)
     """Issue 13, item 8: inputs were checksummed at the end only, so a file changed mid-run went unnoticed."""
     data = tmp_path / "obs.csv"
     data.write_bytes((PROJECT_ROOT / "data" / "observations" / "national.csv").read_bytes())
-    template = make_standin(tmp_path / "standin.ipynb")
-    nb = nbformat.read(template, as_version=4)
-    nb.cells.insert(2, new_code_cell(
+    template = make_standin(tmp_path / "standin.ipynb", first=(
         "import pathlib\nif unit_id == 'beijing':\n"
         "    f = pathlib.Path(data_override.split(';')[0])\n    f.write_text(f.read_text() + '\\n')"))
-    nbformat.write(nb, template)
     out = tmp_path / "out"
     code = run_batch(units=["national", "beijing"], workers=1, data=[str(data)], out=out, template=template,
                      extras={}, progress=False)

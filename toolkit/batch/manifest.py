@@ -81,8 +81,10 @@ def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str | None]:
 
 def build_manifest(*, started: str, finished: str, units: Sequence[Mapping[str, Any]],
                    extras: Sequence[Mapping[str, Any]] = (), inputs: Iterable[str | Path] = (),
-                   settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The manifest as a JSON-ready dict (see the module docstring); ``settings`` holds the run's options."""
+                   settings: Mapping[str, Any] | None = None,
+                   checksums: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+    """The manifest as a JSON-ready dict (see the module docstring); ``settings`` holds the run's options;
+    ``checksums``, when the caller has them (:func:`input_checksums` of ``inputs``), are not computed again."""
     failed = [u["unit_id"] for u in units if u.get("status") != "ok"]
     failed += [e["name"] for e in extras if e.get("status") != "ok"]
     return {
@@ -94,7 +96,7 @@ def build_manifest(*, started: str, finished: str, units: Sequence[Mapping[str, 
         "started": started,
         "finished": finished,
         **dict(settings or {}),
-        "inputs": input_checksums(inputs),
+        "inputs": dict(checksums) if checksums is not None else input_checksums(inputs),
         "units": [dict(u) for u in units],
         "extras": [dict(e) for e in extras],
         "n_units": len(units),
@@ -105,10 +107,11 @@ def build_manifest(*, started: str, finished: str, units: Sequence[Mapping[str, 
 
 def write_manifest(out_dir: str | Path, *, started: str, finished: str, units: Sequence[Mapping[str, Any]],
                    extras: Sequence[Mapping[str, Any]] = (), inputs: Iterable[str | Path] = (),
-                   settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                   settings: Mapping[str, Any] | None = None,
+                   checksums: Mapping[str, str | None] | None = None) -> dict[str, Any]:
     """Build the manifest, write ``<out_dir>/run.json`` atomically and return it (the index is built from it)."""
     manifest = build_manifest(started=started, finished=finished, units=units, extras=extras, inputs=inputs,
-                              settings=settings)
+                              settings=settings, checksums=checksums)
     io.write_text(RunFolder(Path(out_dir)).manifest, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     return manifest
 

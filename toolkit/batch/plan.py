@@ -227,8 +227,7 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
     inputs = [UNITS_CSV, INDICATORS_CSV, template, *extras.values(), *data_files, *target_files, *params_inputs]
     out = Path(out) if out else OUTPUTS_DIR
     io.check_output(out, inputs=inputs, folder=True)  # the folder itself: never inside the package
-    for path in RunFolder(out).planned_files(unit_ids, extras):
-        io.check_output(path, inputs=inputs, new_shipped=False)
+    io.check_outputs(RunFolder(out).planned_files(unit_ids, extras), inputs=inputs, new_shipped=False)
     out = _check_out(out)
     settings = {"workers": workers, "template": _shown(template),
                 "extra_templates": {k: _shown(v) for k, v in extras.items()},

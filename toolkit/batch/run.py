@@ -170,12 +170,13 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
         extra_rows = [{"name": j.name, "status": outcomes[j.name].status, "duration_s": outcomes[j.name].duration_s,
                        "attempts": outcomes[j.name].attempts, "error": outcomes[j.name].error(),
                        "notebook": RunFolder.notebook_href(j.name), "html": f"{j.name}.html"} for j in extra_jobs]
-        inputs = plan.inputs + _summary_inputs(plan.out, plan.unit_ids)
-        changed = _changed_inputs(plan)
+        checksums = input_checksums(plan.inputs + _summary_inputs(plan.out, plan.unit_ids))  # each file once
+        changed = {name: {"at_start": before, "at_end": checksums.get(name)}
+                   for name, before in plan.checksums.items() if checksums.get(name) != before}
         settings = {**plan.settings, "duration_s": round(time.perf_counter() - t0, 2),
                     **({"inputs_changed_during_run": changed} if changed else {})}
         manifest = write_manifest(plan.out, started=started, finished=_now(), units=unit_rows, extras=extra_rows,
-                                  inputs=inputs, settings=settings)
+                                  settings=settings, checksums=checksums)
         index = write_index(plan.out, manifest)
     failed = manifest["failed"]
     if changed and progress:
@@ -187,12 +188,6 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
               f"{settings['duration_s']:.1f} s. Index: {index}", flush=True)
     return 1 if failed or changed else 0
 
-
-def _changed_inputs(plan: Plan) -> dict[str, dict[str, str | None]]:
-    """Inputs whose bytes differ from when the run was planned: ``{file: {"at_start": ..., "at_end": ...}}``."""
-    now = input_checksums(plan.inputs)
-    return {name: {"at_start": before, "at_end": now.get(name)}
-            for name, before in plan.checksums.items() if now.get(name) != before}
 
 
 def _unit_row(plan: Plan, outcome: Outcome) -> dict[str, Any]:

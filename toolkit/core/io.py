@@ -1,11 +1,11 @@
 """Safe file writes: atomic, never over an input or a shipped file, and never a live spreadsheet formula.
 
-Everything is written to a temporary file in the destination folder, then renamed over the target, so a
-reader (or a crashed run) never sees a half-written output. :func:`check_output` refuses, before any work,
-an output that would replace one of the command's inputs, a shipped file or part of the package. Text
-cells that a spreadsheet would run as a formula (they start with ``= + - @``, a tab or a carriage return,
-are longer than one character and are not numbers) are written as text in XLSX and prefixed with ``'`` in CSV (OWASP's rule for CSV
-injection), since the ``target_set`` column comes from a file name and catalog text from users.
+Everything is written to a temporary file in the destination folder, then renamed over the target, so a reader
+(or a crashed run) never sees a half-written output. :func:`check_output` refuses, before any work, an output
+that would replace one of the command's inputs, a shipped file or part of the package. Text cells that a
+spreadsheet would run as a formula (they start with ``= + - @``, a tab or a carriage return, are longer than
+one character and are not numbers) are written as text in XLSX and prefixed with ``'`` in CSV (OWASP's rule
+for CSV injection), since the ``target_set`` column comes from a file name and catalog text from users.
 """
 
 from __future__ import annotations
@@ -121,22 +121,33 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
+def check_outputs(outs: Iterable[str | Path], *, inputs: Iterable[str | Path] = (), option: str = "--out",
+                  new_shipped: bool = True) -> None:
+    """:func:`check_output` for many files at once, with the inputs resolved once (a run writes 4 per unit)."""
+    resolved = {Path(p).expanduser().resolve() for p in inputs}
+    for out in outs:
+        check_output(out, resolved_inputs=resolved, option=option, new_shipped=new_shipped)
+
+
 def check_output(out: str | Path, *, inputs: Iterable[str | Path] = (), option: str = "--out",
-                 new_shipped: bool = True, folder: bool = False) -> Path:
+                 new_shipped: bool = True, folder: bool = False,
+                 resolved_inputs: set[Path] | None = None) -> Path:
     """``out`` resolved, or a ToolkitError when writing it would replace an input, a shipped file or the package.
 
     ``new_shipped=False`` also refuses a new file in the shipped folders (a run's outputs never go into
     data/, params/ or notebooks/); ``folder=True`` when ``out`` names a folder (a run's), not a file. Run
-    before any work, so a refused command has written nothing.
+    before any work, so a refused command has written nothing. ``resolved_inputs`` replaces ``inputs`` when
+    the caller resolved them already (:func:`check_outputs`).
     """
     target = Path(out).expanduser().resolve()
     if not folder and target.is_dir():
         raise ToolkitError(f"{option} is a folder", path=out, problems=[Problem(
             "a file name is needed here", fix=f"give {option} a file name, e.g. {Path(out) / 'results.csv'}")])
-    for path in inputs:
-        if Path(path).expanduser().resolve() == target:
-            raise ToolkitError(f"{option} would overwrite an input of this command", path=out, problems=[Problem(
-                f"{display_path(target)} is also read by this command", fix=f"choose another {option}")])
+    if resolved_inputs is None:
+        resolved_inputs = {Path(p).expanduser().resolve() for p in inputs}
+    if target in resolved_inputs:
+        raise ToolkitError(f"{option} would overwrite an input of this command", path=out, problems=[Problem(
+            f"{display_path(target)} is also read by this command", fix=f"choose another {option}")])
     if target == PACKAGE_DIR or PACKAGE_DIR in target.parents:
         raise ToolkitError(f"{option} points inside the toolkit package", path=out, problems=[Problem(
             "outputs never go into toolkit/", fix=f"choose an {option} outside the package, e.g. under outputs/")])
