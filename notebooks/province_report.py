@@ -28,6 +28,7 @@ output_dir = ""
 data_override = ""
 as_of_override = 0
 targets_override = ""
+cycle_override = ""
 
 # %%
 from toolkit.reports import unit_report as report
@@ -40,6 +41,7 @@ context = report.prepare(
     data_override=data_override,
     as_of_override=as_of_override,
     targets_override=targets_override,
+    cycle_override=cycle_override,
 )
 report.title(context)
 
@@ -60,6 +62,9 @@ report.provenance(context)
 # %%
 report.scorecard(context)
 
+# %%
+report.target_sources(context)
+
 # %% [markdown]
 # ## Charts
 #
@@ -69,6 +74,9 @@ report.scorecard(context)
 
 # %%
 report.show_figures(context)
+
+# %%
+report.midterm_view(context)
 
 # %%
 report.rates_table(context)

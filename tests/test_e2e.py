@@ -138,7 +138,7 @@ def test_report_is_complete_and_hides_code(ok_run, unit_id):
     name_en, name_zh = UNITS[unit_id]
     assert name_en in page.text and name_zh in page.text
     assert "Scorecard" in page.text and "P(attain)" in page.text
-    assert f"unit: {unit_id} | target set:" in page.text, "the key-results block is missing"
+    assert f"unit: {unit_id} | cycle: 2021-2030 | target set:" in page.text, "the key-results block is missing"
     assert page.images and all(src.startswith("data:image/png;base64,") for src in page.images), page.images[:3]
     assert re.search(r'<img\b[^>]*\bsrc="data:image/png;base64,', html)
     # code hidden: every code cell rendered without its input, no highlighted source, no template code
@@ -189,13 +189,19 @@ def test_run_json_has_status_and_checksums(ok_run):
 
 @pytest.fixture(scope="module")
 def failed_run(tmp_path_factory) -> Run:
-    """beijing's params file points to a data file that does not exist; national must not notice."""
+    """beijing's params file points to a data file that does not exist; national must not notice. fujian's
+    layers a local plan's targets (a path relative to the project root) over the national set."""
     root = tmp_path_factory.mktemp("e2e_fail")
     params = root / "params"
     params.mkdir()
     (params / "beijing.yaml").write_text("unit_id: beijing\ndata: [data/demo/no_such_file.csv]\n", encoding="utf-8")
-    return run_toolkit(root / "out", "--units", "national", "beijing", "--workers", "2", "--no-extras",
+    (params / "fujian.yaml").write_text("unit_id: fujian\ndata: [data/demo/provinces.csv]\nlocal_targets:\n"
+                                        f"  2021-2030: {LOCAL_SET}\n", encoding="utf-8")
+    return run_toolkit(root / "out", "--units", "national", "beijing", "fujian", "--workers", "2", "--no-extras",
                        "--params-dir", str(params), cwd=root)
+
+
+LOCAL_SET = "data/targets/examples/fuzhou-2021-2030.csv"
 
 
 def test_one_failing_unit_fails_the_run_but_not_the_others(failed_run):
@@ -220,6 +226,23 @@ def test_one_failing_unit_fails_the_run_but_not_the_others(failed_run):
 
     national = Page(run.text("html/national.html"))
     assert "China (national)" in national.text and "全国" in national.text and "Scorecard" in national.text
-    assert national.images and "unit: national | target set:" in national.text
+    assert national.images and "unit: national | cycle: 2021-2030 | target set:" in national.text
     with (run.out / "results.csv").open(encoding="utf-8", newline="") as handle:
-        assert {row["unit_id"] for row in csv.DictReader(handle)} == {"national"}
+        assert {row["unit_id"] for row in csv.DictReader(handle)} == {"national", "fujian"}
+
+
+def test_a_local_plan_layered_through_params_dir_sets_its_targets_and_keeps_the_national_rest(failed_run):
+    run = failed_run
+    with (run.out / "results.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {r["indicator_id"]: r for r in csv.DictReader(handle) if r["unit_id"] == "fujian"}
+    plan = "福州市儿童发展纲要（2021—2030年）"
+    # Fuzhou: IMR < 4, U5MR < 5 (the Outline: 5 and 6); breastfeeding is not in its file: the Outline's 50
+    assert (float(rows["imr"]["target_value"]), rows["imr"]["target_layer"], rows["imr"]["target_plan"]) == (4, "local", plan)
+    assert float(rows["u5mr"]["target_value"]) == 5
+    assert (float(rows["ebf_0_6m"]["target_value"]), rows["ebf_0_6m"]["target_layer"]) == (50, "national")
+    assert rows["ebf_0_6m"]["target_plan"] == "《中国儿童发展纲要（2021—2030年）》"
+    assert rows["imr"]["target_set"] == "outline-2021-2030+fuzhou-2021-2030"
+    page = Page(run.text("html/fujian.html"))
+    assert plan in page.text and "(local plan)" in page.text
+    assert plan in Page(run.text("index.html")).text
+    assert LOCAL_SET in run.json()["inputs"], "the local target file is an input of the run"

@@ -34,11 +34,11 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     return commands.run(units=args.units, workers=args.workers, data=args.data, as_of=args.as_of,
                         targets=args.targets, out=args.out, params_dir=args.params_dir,
-                        extras={} if args.no_extras else None, timeout=args.timeout)
+                        extras={} if args.no_extras else None, timeout=args.timeout, cycle=args.cycle)
 
 
 def _cmd_golden(args: argparse.Namespace) -> int:
-    return commands.golden(args.units)
+    return commands.golden(args.units, args.cycles)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,8 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="fail a notebook whose cell runs longer than this (default: no limit); the others go on")
     p.add_argument("--data", action="append", default=None, help="observation file(s) for every unit")
-    p.add_argument("--as-of", type=int, default=None)
-    p.add_argument("--targets", default=None, help="target set name or CSV path")
+    p.add_argument("--cycle", default=None, metavar="CYCLE",
+                   help="the Outline cycle to assess: 2021-2030 (default, the live Outline) or 2011-2020 "
+                        "(its final evaluation, as of 2020)")
+    p.add_argument("--as-of", type=int, default=None,
+                   help="ignore observations after this year (default: the latest year with national data)")
+    p.add_argument("--targets", default=None, help="target set name or CSV path (replaces the cycle's and any local set)")
     p.add_argument("--out", default=None, help="output folder (default: outputs/)")
     p.add_argument("--params-dir", default=None,
                    help="folder of <unit_id>.yaml files that replace params/ for those units")
@@ -86,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("golden", help="regenerate the golden notebooks under tests/golden/ (same code path as run)")
     p.add_argument("--units", nargs="+", default=None, help="unit ids (default: the three golden units)")
+    p.add_argument("--cycles", nargs="+", default=None, metavar="CYCLE",
+                   help="cycles to regenerate, 'default' for the params' cycle (default: default 2011-2020)")
     p.set_defaults(func=_cmd_golden)
     return parser
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.batch.golden import write_golden
+from toolkit.batch.golden import GOLDEN_CYCLES, write_golden
+from toolkit.contracts.cycles import CYCLES
 from toolkit.batch.run import run_batch
 from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
 from toolkit.core import io
@@ -73,8 +74,12 @@ def run(**options) -> int:
     return run_batch(**options)
 
 
-def golden(units: Sequence[str] | None) -> int:
-    """``golden``: regenerate the golden notebooks under tests/golden/."""
-    for path in write_golden(units=units):
+def golden(units: Sequence[str] | None, cycles: Sequence[str] | None = None) -> int:
+    """``golden``: regenerate the golden notebooks under tests/golden/ (``default`` names the params' cycle)."""
+    chosen = GOLDEN_CYCLES if not cycles else tuple("" if c == "default" else c for c in cycles)
+    unknown = [c for c in chosen if c and c not in CYCLES]
+    if unknown:
+        raise ToolkitError(f"--cycles {unknown[0]} is not a cycle. Fix: give default or one of {', '.join(CYCLES)}.")
+    for path in write_golden(units=units, cycles=chosen):
         print(f"wrote {path}")
     return 0

@@ -172,7 +172,7 @@ def test_rerun_into_the_same_folder_replaces_outputs_and_leaves_no_temporary_fil
     assert not list(out.rglob("*.tmp"))
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'data-unit="tianjin"' not in index and "Failures" not in index
-    assert "2015" in index.split("</p>")[0]  # the as-of override is shown in the header
+    assert "As of: <strong>2015</strong>" in index  # the as-of override is shown in the header
     results = pd.read_csv(out / "results.csv")
     assert set(results["unit_id"]) == {"national", "beijing"} and set(results["as_of"]) == {2015}
     summary = json.loads((out / "units" / "beijing" / "summary.json").read_text(encoding="utf-8"))
@@ -339,6 +339,32 @@ def test_a_relative_targets_file_reaches_the_kernels_as_an_absolute_path(tmp_pat
     plan = plan_batch(units=["national"], targets=name, out=tmp_path / "out", extras={})
     assert plan.overrides["targets_override"] == str(tmp_path / name)
     assert (tmp_path / name) in plan.inputs
+
+
+def test_cycle_reaches_the_notebooks_and_chooses_the_target_files(tmp_path):
+    from toolkit.batch.plan import plan_batch
+
+    plan = plan_batch(units=["national"], out=tmp_path / "out", extras={}, cycle="2011-2020")
+    assert plan.overrides["cycle_override"] == "2011-2020" and plan.settings["cycle"] == "2011-2020"
+    assert PROJECT_ROOT / "data/targets/outline-2011-2020.csv" in plan.inputs
+    assert PROJECT_ROOT / "data/targets/outline-2021-2030.csv" not in plan.inputs
+    with pytest.raises(BatchError, match="--cycle 2021-2035 is not a cycle(.|\n)*did you mean '2021-2030'"):
+        plan_batch(units=["national"], out=tmp_path / "out", extras={}, cycle="2021-2035")
+
+
+def test_a_broken_local_target_file_is_found_before_any_kernel_and_fails_its_unit_only(tmp_path):
+    from toolkit.batch.plan import plan_batch
+
+    folder = tmp_path / "params"
+    folder.mkdir()
+    local = tmp_path / "local.csv"
+    local.write_text("indicator_id,comparator,target_value,target_kind,base_year,target_year,text_en,text_zh,source\n"
+                     "imr,以下,4,absolute,,2030,,,a plan\n", encoding="utf-8")
+    (folder / "fujian.yaml").write_text(f"unit_id: fujian\nlocal_targets: {{2021-2030: {local}}}\n", encoding="utf-8")
+    plan = plan_batch(units=["national", "fujian"], out=tmp_path / "out", extras={}, params_dir=folder)
+    assert list(plan.broken) == ["fujian"]
+    assert "local.csv, line 2, column 'comparator': '以下' is not allowed" in plan.broken["fujian"]
+    assert "write ≤, 以下 or 'below' as '<='" in plan.broken["fujian"]
 
 
 def test_a_params_dir_file_for_another_unit_fails_that_slot(tmp_path):

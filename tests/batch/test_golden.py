@@ -27,6 +27,7 @@ import nbformat
 import pytest
 
 from toolkit.batch import golden
+from toolkit.contracts.cycles import CYCLES
 from toolkit.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 
 GOLDEN_DIR = golden.GOLDEN_DIR
@@ -67,12 +68,17 @@ def unit_of(path: Path) -> str:
     return injected_parameters(read(path)).get("unit_id") or path.stem.rsplit("_", 1)[-1]
 
 
+def cycle_of(path: Path) -> str:
+    return injected_parameters(read(path)).get("cycle_override", "")
+
+
 # ------------------------------------------------------------------------------------------- staleness
 
 
+@pytest.mark.parametrize("cycle", golden.GOLDEN_CYCLES)
 @pytest.mark.parametrize("unit_id", golden.GOLDEN_UNITS)
-def test_every_golden_unit_has_a_notebook(unit_id):
-    path = golden.golden_path(unit_id)
+def test_every_golden_unit_has_a_notebook(unit_id, cycle):
+    path = golden.golden_path(unit_id, cycle=cycle)
     assert path.is_file(), f"{path.relative_to(PROJECT_ROOT)} is missing. {REGENERATE}."
 
 
@@ -94,10 +100,11 @@ def test_golden_code_matches_template(path):
 def test_golden_parameters_are_portable(path):
     nb = read(path)
     unit_id = unit_of(path)
-    assert injected_parameters(nb) == golden.golden_parameters(unit_id), REGENERATE
+    cycle = cycle_of(path)
+    assert injected_parameters(nb) == golden.golden_parameters(unit_id, cycle), REGENERATE
     injected = [c for c in nb.cells if golden.is_injected(c)]
     assert len(injected) == 1, "exactly one injected-parameters cell expected"
-    assert path == golden.golden_path(unit_id), "file name and unit_id disagree"
+    assert path == golden.golden_path(unit_id, cycle=cycle), "file name and unit_id disagree"
 
 
 @pytest.mark.parametrize("path", golden_files(), ids=lambda p: p.name)
@@ -148,7 +155,7 @@ def test_golden_key_results_are_current(path, tmp_path):
     from toolkit.reports.unit_report import context as report
 
     stored = stdout_of(key_results_cell(read(path))).rstrip("\n")
-    context = report.prepare(unit_of(path), output_dir=str(tmp_path))
+    context = report.prepare(unit_of(path), output_dir=str(tmp_path), cycle_override=cycle_of(path))
     current = report.key_results(context)
     if stored != current:
         diff = [f"- {a}\n+ {b}" for a, b in zip(stored.splitlines(), current.splitlines()) if a != b]
@@ -325,6 +332,16 @@ def test_key_results_repeat_the_scorecard_numbers(path):
 
 
 @pytest.mark.parametrize("path", golden_files(), ids=lambda p: p.name)
+def test_key_results_repeat_the_midterm_numbers(path):
+    """The mid-term table's numbers (base value, path values, ratio, mid-term forecast, P(on path)) are in
+    the key results too; the final evaluation has no mid-term table."""
+    nb = read(path)
+    rows = html_rows(nb, "midterm_view")
+    assert bool(rows) == (cycle_of(path) == ""), "the mid-term view belongs to the live cycle only"
+    assert missing_numbers(nb, "midterm_view", skip=("indicator", "target", "status")) == []
+
+
+@pytest.mark.parametrize("path", golden_files(), ids=lambda p: p.name)
 def test_key_results_repeat_the_rates_and_bounds(path):
     nb = read(path)
     assert missing_numbers(nb, "rates_table", skip=("indicator", "Eurostat class")) + missing_qualifiers(nb) == []
@@ -386,16 +403,16 @@ def test_nbval_fails_when_an_input_changes(tmp_path):
     """
     from toolkit.inputs.params import load_unit_params
 
-    source = golden.golden_path("national")
+    source = golden.golden_path("national", cycle="2011-2020")  # the final evaluation: national.csv to 2020
     nb = read(source)
     params = load_unit_params("national")
-    assert len(params.data_paths) == 1
+    assert params.data_paths[0].name == "national.csv"
     lines = key_lines(nb)
     forecast = [i for i, line in lines.items() if line.split(": ", 1)[1].split(" ")[0] in FORECAST_CATEGORIES]
     assert forecast, "the national golden notebook has no model forecast to disturb"
     indicator_id = next((i for i in ("imr", "u5mr", "mmr") if i in forecast), forecast[0])
     mutated = tmp_path / "mutant_data.csv"
-    change = _mutate_observations(Path(params.data_paths[0]), mutated, "national", indicator_id, int(params.as_of))
+    change = _mutate_observations(Path(params.data_paths[0]), mutated, "national", indicator_id, CYCLES["2011-2020"].end_year)
 
     shutil.copy(GOLDEN_DIR / "conftest.py", tmp_path / "conftest.py")
     for cell in nb.cells:  # volatile outputs that must not be compared

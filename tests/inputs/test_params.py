@@ -41,8 +41,8 @@ def test_shipped_params_load(unit_id):
     assert params.unit_id == unit_id
     assert params.params_file == (PARAMS_DIR / f"{unit_id}.yaml").resolve()
     assert all(p.is_absolute() and p.is_file() for p in params.data_paths + params.comparison_paths)
-    expected = "data/observations/national.csv" if unit_id == "national" else "data/demo/provinces.csv"
-    assert params.data == (expected,)
+    national = ("data/observations/national.csv", "data/observations/national_2021_2025.csv")
+    assert params.data == (national if unit_id == "national" else ("data/demo/provinces.csv",))
 
 
 def test_unit_files_override_only_what_differs():
@@ -67,7 +67,8 @@ def test_defaults_hold_every_setting_each_with_a_comment():
 
 def test_defaults_values():
     d = P.load_defaults()
-    assert d["as_of"] == 2020 and d["min_points"] == 4
+    assert d["as_of"] == "latest" and d["cycle"] == "2021-2030" and d["target_set"] is None
+    assert d["local_targets"] == {} and d["min_points"] == 4
     assert d["categories"] == {"on_track": 0.9, "likely": 0.6, "at_risk": 0.25}
     assert d["interval_levels"] == (0.8, 0.95)
     assert d["models"] == ("linear", "recent", "drift", "damped")
@@ -82,8 +83,10 @@ def test_id_and_path_give_the_same_params():
 def test_helper_properties_resolve_against_the_project_root():
     params = P.load_unit_params("beijing")
     assert params.data_paths == (DEMO_DIR / "provinces.csv",)
-    assert params.comparison_paths == (PROJECT_ROOT / "data/observations/national.csv",)
-    assert params.target_path == PROJECT_ROOT / "data/targets/outline-2011-2020.csv"
+    assert params.comparison_paths == (PROJECT_ROOT / "data/observations/national.csv",
+                                       PROJECT_ROOT / "data/observations/national_2021_2025.csv")
+    assert params.target_paths() == [PROJECT_ROOT / "data/targets/outline-2021-2030.csv"]
+    assert params.target_paths("2011-2020") == [PROJECT_ROOT / "data/targets/outline-2011-2020.csv"]
     assert params.comparison_unit == "national"
 
 
@@ -120,7 +123,7 @@ def test_a_scenario_file_outside_params_may_have_any_name(tmp_path):
 def test_unknown_key_names_file_key_allowed_keys_and_a_suggestion(tmp_path):
     path = unit_file(tmp_path, "min_point: 3\n")
     with pytest.raises(ParamsError, match=r"beijing\.yaml.*\n.*line 2: unknown key 'min_point'.*"
-                                          r"did you mean 'min_points'\?.*Allowed keys: unit_id, target_set"):
+                                          r"did you mean 'min_points'\?.*Allowed keys: unit_id, cycle, target_set"):
         P.load_unit_params(path)
 
 
@@ -146,7 +149,11 @@ def test_unknown_key_names_file_key_allowed_keys_and_a_suggestion(tmp_path):
     ("transform_overrides: {imr: sqrt}", r"key 'transform_overrides'.*'imr: sqrt' is not one"),
     ("target_set: outline-2011-2021", r"key 'target_set'.*did you mean 'outline-2011-2020'"),
     ("comparison_unit: shanxii", r"key 'comparison_unit'.*did you mean 'shanxi'"),
-    ("attain_horizon: 2010", r"key 'attain_horizon': 2010 is not after as_of 2020"),
+    ("as_of: 2020\nattain_horizon: 2010", r"key 'attain_horizon': 2010 is not after as_of 2020"),
+    ("attain_horizon: 2025", r"key 'attain_horizon': 2025 is not after as_of 2030"),  # latest: up to 2030
+    ("as_of: soon", r"key 'as_of': value 'soon' is not an integer year or 'latest'"),
+    ("cycle: 2021-2035", r"key 'cycle': value '2021-2035' is not one of 2021-2030, 2011-2020"),
+    ("target_set: 7", r"key 'target_set': value 7 is not a target set name"),
     ("min_backtest_points: 3", r"key 'min_backtest_points': 3 is below min_points 4"),
     ("saturating_cap: -1", r"key 'saturating_cap': value -1 is not a number above 0\.1"),
     # issue 13, item 16: these passed the check, then crashed every unit with a traceback
@@ -262,7 +269,7 @@ def test_defaults_must_hold_every_key_and_no_unit_id(tmp_path):
 
 
 def test_a_bad_default_is_reported_against_the_defaults_file(tmp_path):
-    text = (PARAMS_DIR / "defaults.yaml").read_text(encoding="utf-8").replace("as_of: 2020", "as_of: soon")
+    text = (PARAMS_DIR / "defaults.yaml").read_text(encoding="utf-8").replace("as_of: latest", "as_of: soon")
     defaults = write(tmp_path, text, "defaults.yaml")
     with pytest.raises(ParamsError, match=r"defaults\.yaml(.|\n)*key 'as_of': value 'soon'"):
         P.load_unit_params("beijing", defaults_path=defaults)

@@ -15,15 +15,51 @@ from toolkit.reports.unit_report import fragments as tables
 @pytest.mark.parametrize("unit_id", list(load_units().index))
 def test_every_unit_report_builds_and_writes_its_contract_files(unit_id, tmp_path):
     context = report.prepare(unit_id, output_dir=str(tmp_path))
-    for fragment in (tables.title, tables.provenance, tables.scorecard, tables.rates_table, tables.quality_notes):
+    for fragment in (tables.title, tables.provenance, tables.scorecard, tables.target_sources, tables.midterm_view,
+                     tables.rates_table, tables.quality_notes):
         assert fragment(context).data
     key = report.key_results(context)
-    assert key.startswith(f"unit: {unit_id} | target set: outline-2011-2020 | as of: 2020")
+    # as_of: latest = the latest national year (2024), the same for every unit
+    assert key.startswith(f"unit: {unit_id} | cycle: 2021-2030 | target set: outline-2021-2030 | as of: 2024")
+    assert "《中国儿童发展纲要（2021—2030年）》" in tables.title(context).data
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["unit_id"] == unit_id and summary["synthetic"] == (unit_id != "national")
     assert sum(summary["counts"].values()) == len(pd.read_csv(tmp_path / "results.csv"))
     banner = "Synthetic demonstration data" in tables.title(context).data
     assert banner == (unit_id != "national")
+
+
+def test_the_final_evaluation_is_one_override_away(tmp_path):
+    context = report.prepare("national", output_dir=str(tmp_path), cycle_override="2011-2020")
+    assert (context.as_of, context.target_set) == (2020, "outline-2011-2020")  # latest capped at the cycle's end
+    assert "《中国儿童发展纲要（2011—2020年）》" in tables.title(context).data
+    assert "No mid-term view" in tables.midterm_view(context).data  # the target year is observed
+    assert context.results["path_status"].eq("").all()
+
+
+def test_the_national_report_shows_2024_data_and_the_imr_target_met_at_the_latest_observation(tmp_path):
+    context = report.prepare("national", output_dir=str(tmp_path))
+    rows = context.results.set_index("indicator_id")
+    for indicator_id in ("imr", "u5mr", "nmr", "preschool_ger_3yr", "compulsory_consolidation_9yr", "senior_high_ger"):
+        assert rows.loc[indicator_id, "latest_year"] == 2024, indicator_id
+    imr = rows.loc["imr"]
+    # NBS 2024: IMR 4.0 per 1,000 against the Outline's <= 5 for 2030: met now, 2030 not observed
+    assert imr["latest_value"] == 4.0 and bool(imr["met_latest"]) and imr["category"] not in ("achieved",)
+    scorecard = tables.scorecard(context).data
+    assert "at the latest observation" in scorecard and ">met<" in scorecard
+
+
+def test_the_midterm_view_is_the_straight_path_from_2020_worked_by_hand(tmp_path):
+    context = report.prepare("national", output_dir=str(tmp_path))
+    imr = context.results.set_index("indicator_id").loc["imr"]
+    # IMR 5.4 in 2020 (NBS), target 5 in 2030: the path loses 0.04 a year; 5.24 in 2024, 5.20 in 2025.
+    assert imr["path_base_value"] == 5.4 and imr["path_year"] == 2024
+    assert imr["path_expected"] == pytest.approx(5.4 - 0.4 * 4 / 10)
+    assert imr["midterm_path_value"] == pytest.approx(5.2)
+    # 4.0 in 2024: the change since 2020 (-1.4) is 8.75 times the -0.16 the path expects by then: ahead.
+    assert imr["path_progress_ratio"] == pytest.approx(1.4 / 0.16) and imr["path_status"] == "ahead"
+    assert imr["midterm_lo80"] < imr["midterm_value"] < imr["midterm_hi80"] and not imr["midterm_observed"]
+    assert "Mid-term view (2025)" in tables.midterm_view(context).data
 
 
 def _row(year, lo, hi, model="ensemble"):

@@ -18,13 +18,15 @@ Nothing is written unless every requested unit executed without error. ``tests/t
 copy's code cells differ from the template's or its key results differ from what the package computes now,
 with the message "run `make golden`".
 
-Golden units (why these three):
+Golden units (why these three), each for the live 2021-2030 cycle and for the 2011-2020 final evaluation:
 
-- ``national``: the real national series (no banner), mixed categories and real gaps;
-- ``zhejiang``: a demonstration province where every targeted indicator is achieved or on track
-  (20 achieved, 3 on track with forecasts), with point values for vaccination;
+- ``national``: the real national series (no banner), mixed categories and real gaps; data to 2024 and the
+  mid-term view in the live cycle;
+- ``zhejiang``: a demonstration province that is mostly achieved or on track, with point values for
+  vaccination;
 - ``tibet``: the demonstration province with the hard cases together: insufficient data (2-3 points),
-  not achieved and off track, a censored (published-bound) vaccination series, series moving away.
+  not achieved and off track, a censored (published-bound) vaccination series, series moving away, data
+  ending years before the as-of year.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ from toolkit.inputs.units import check_unit_id, load_units, resolve_unit
 
 GOLDEN_DIR = PROJECT_ROOT / "tests" / "golden"
 GOLDEN_UNITS = ("national", "zhejiang", "tibet")
+#: Cycles with goldens: "" is the params' cycle (the live 2021-2030 Outline); the 2011-2020 final
+#: evaluation keeps its own copies, named ``<template>_2011-2020_<unit>.ipynb``.
+GOLDEN_CYCLES = ("", "2011-2020")
 INJECTED_TAG = "injected-parameters"
 INJECTED_ID = "injected-parameters"
 #: Notebook-level papermill metadata kept in the copies (the rest is volatile or machine-specific).
@@ -60,14 +65,15 @@ class GoldenError(ToolkitError):
     """The golden notebooks could not be regenerated (a unit failed, or a copy would not be portable)."""
 
 
-def golden_path(unit_id: str, template: Path = TEMPLATE) -> Path:
-    """``tests/golden/<template>_<unit_id>.ipynb`` (the template's name keeps copies of two templates apart)."""
-    return GOLDEN_DIR / f"{Path(template).stem}_{unit_id}.ipynb"
+def golden_path(unit_id: str, template: Path = TEMPLATE, cycle: str = "", golden_dir: Path = GOLDEN_DIR) -> Path:
+    """``tests/golden/<template>[_<cycle>]_<unit_id>.ipynb`` (the template's name keeps copies of two templates
+    apart; the cycle those of the final evaluation)."""
+    return Path(golden_dir) / f"{Path(template).stem}_{cycle + '_' if cycle else ''}{unit_id}.ipynb"
 
 
-def golden_parameters(unit_id: str) -> dict[str, Any]:
+def golden_parameters(unit_id: str, cycle: str = "") -> dict[str, Any]:
     """What papermill injects into a golden copy: nothing machine-specific."""
-    return {"unit_id": unit_id, "output_dir": ""}
+    return {"unit_id": unit_id, "output_dir": "", **({"cycle_override": cycle} if cycle else {})}
 
 
 # --------------------------------------------------------------------------------------- cleaning
@@ -150,8 +156,9 @@ def _resolve(units: Sequence[str] | None) -> list[str]:
 
 
 def write_golden(units: Sequence[str] | None = None, *, workers: int = 2, template: str | Path | None = None,
-                 golden_dir: str | Path | None = None) -> list[Path]:
-    """Execute the report for ``units`` (default :data:`GOLDEN_UNITS`) like the batch, store cleaned copies.
+                 golden_dir: str | Path | None = None, cycles: Sequence[str] = GOLDEN_CYCLES) -> list[Path]:
+    """Execute the report for ``units`` (default :data:`GOLDEN_UNITS`) in each of ``cycles`` like the batch,
+    store cleaned copies.
 
     Returns the written paths. Raises :class:`GoldenError` (nothing written) when a unit fails or a copy
     would contain an absolute path of this machine.
@@ -162,16 +169,16 @@ def write_golden(units: Sequence[str] | None = None, *, workers: int = 2, templa
     golden_dir = Path(golden_dir) if golden_dir else GOLDEN_DIR
     unit_ids = _resolve(units)
     declared = declared_parameters(template)
-    missing = [name for name in golden_parameters("x") if name not in declared]
+    missing = [name for cycle in cycles for name in golden_parameters("x", cycle) if name not in declared]
     if missing:
         raise GoldenError(f"the template does not declare {', '.join(missing)}", path=template)
     with tempfile.TemporaryDirectory(prefix="toolkit-golden-") as tmp:
         tmp_dir = Path(tmp)
-        jobs = [Job(name=unit_id, kind="unit", template=template, parameters=golden_parameters(unit_id),
-                            notebook=tmp_dir / "notebooks" / f"{unit_id}.ipynb",
-                            html=tmp_dir / "html" / f"{unit_id}.html", cwd=template.parent,
-                            title=f"{unit_id} (golden)")
-                for unit_id in unit_ids]
+        slots = {golden_path(u, template, c, golden_dir): (u, c) for c in cycles for u in unit_ids}
+        jobs = [Job(name=path.stem, kind="unit", template=template, parameters=golden_parameters(unit_id, cycle),
+                    notebook=tmp_dir / "notebooks" / path.name, html=tmp_dir / "html" / f"{path.stem}.html",
+                    cwd=template.parent, title=f"{path.stem} (golden)")
+                for path, (unit_id, cycle) in slots.items()]
         outcomes = run_jobs(jobs, workers=max(1, min(workers, len(jobs))), progress=False, echo=False)
         failed = [o for o in outcomes.values() if not o.ok]
         if failed:
@@ -189,8 +196,4 @@ def write_golden(units: Sequence[str] | None = None, *, workers: int = 2, templa
             cleaned[job.name] = nb
     if problems:
         raise GoldenError("golden notebook(s) would not be portable; nothing was written", problems=problems)
-    written = []
-    for unit_id in unit_ids:
-        path = golden_dir / f"{template.stem}_{unit_id}.ipynb"
-        written.append(io.write_text(path, nbformat.writes(cleaned[unit_id]) + "\n"))
-    return written
+    return [io.write_text(path, nbformat.writes(cleaned[path.stem]) + "\n") for path in slots]

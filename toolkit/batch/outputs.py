@@ -17,6 +17,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from toolkit.batch.pages import EXTRA_TITLES, TEMPLATES_DIR
+from toolkit.contracts.cycles import CYCLES
 from toolkit.contracts.results import CATEGORIES, CATEGORY_COLOURS, text_colour
 from toolkit.contracts.run_folder import RunFolder
 from toolkit.contracts.synthetic import banner_text
@@ -118,7 +119,11 @@ def index_context(out_dir: str | Path, run_info: Mapping[str, Any]) -> dict[str,
             "href": unit.get("html") or f"html/{unit_id}.html",
             "synthetic": bool(summary.get("synthetic")),
             "as_of": summary.get("as_of"),
+            "latest_year": summary.get("latest_year"),
+            "stale": _earlier(summary.get("latest_year"), summary.get("as_of")),
             "target_set": summary.get("target_set"),
+            "cycle": summary.get("cycle"),
+            "local_plans": list(summary.get("local_plans") or []),
             "counts": [(c, (_count(counts.get(c, 0)) if summary else None)) for c in CATEGORIES],
             "duration": unit.get("duration_s"),
             "error": _error_text(unit.get("error")),
@@ -139,6 +144,7 @@ def index_context(out_dir: str | Path, run_info: Mapping[str, Any]) -> dict[str,
         "title": f"Outline monitoring — run of {_run_date(run_info)}",
         "as_of": _describe([r["as_of"] for r in rows], run_info.get("as_of")),
         "target_set": _describe([r["target_set"] for r in rows], run_info.get("targets")),
+        "cycle": _cycle_names([r["cycle"] for r in rows if r["cycle"]]),
         "started": run_info.get("started", ""),
         "finished": run_info.get("finished", ""),
         "toolkit_version": run_info.get("toolkit_version", ""),
@@ -154,6 +160,17 @@ def index_context(out_dir: str | Path, run_info: Mapping[str, Any]) -> dict[str,
         "category_colours": {c: (CATEGORY_COLOURS[c], text_colour(c)) for c in CATEGORIES},
         "has_xlsx": (out_dir / "results.xlsx").exists(),
     }
+
+
+def _earlier(latest_year: Any, as_of: Any) -> bool:
+    """A unit whose data end before the as-of year: its status is as of its own data, not the run's year."""
+    return isinstance(latest_year, int) and isinstance(as_of, int) and latest_year < as_of
+
+
+def _cycle_names(cycle_ids: list[str]) -> str:
+    """The Outline cycle(s) of the run, named in full."""
+    names = [f"{CYCLES[c].name_zh} {CYCLES[c].name_en}" for c in dict.fromkeys(cycle_ids) if c in CYCLES]
+    return "; ".join(names)
 
 
 @lru_cache(maxsize=1)

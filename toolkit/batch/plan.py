@@ -1,6 +1,6 @@
 """Planning a batch: every check a user's request can fail, done before any kernel starts.
 
-Resolves the units, the templates, the overrides (``--data``, ``--as-of``, ``--targets``: each file is
+Resolves the units, the templates, the overrides (``--data``, ``--as-of``, ``--targets``, ``--cycle``: each file is
 loaded once here, so a broken one fails the request instead of every kernel) and each unit's params (a
 unit whose params file is broken is listed in ``Plan.broken`` and fails on its own, so the others still
 complete). The notebook parameters are named by :mod:`toolkit.contracts.run_folder`.
@@ -19,6 +19,7 @@ import pandas as pd
 
 from toolkit.batch.execute import declared_parameters
 from toolkit.batch.manifest import input_checksums
+from toolkit.contracts.cycles import CYCLES
 from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
 from toolkit.contracts.run_folder import PATH_SEPARATOR, REQUIRED_PARAMETERS, RunFolder, join_paths
 from toolkit.core import io
@@ -97,9 +98,14 @@ def _check_out(out: Path) -> Path:
     return out
 
 
-def _overrides(data, as_of, targets, declared: set[str]) -> tuple[dict[str, Any], list[Path], list[Path]]:
+def _overrides(data, as_of, targets, cycle, declared: set[str]) -> tuple[dict[str, Any], list[Path], list[Path]]:
     """Notebook parameters for the run-wide overrides, validated; plus the data and target files they name."""
     overrides: dict[str, Any] = {}
+    if cycle is not None:
+        if str(cycle) not in CYCLES:
+            raise BatchError(f"--cycle {cycle} is not a cycle of the Outline", problems=[Problem(
+                f"cycles: {', '.join(CYCLES)}", "give one of them, e.g. --cycle 2011-2020" + suggestion(str(cycle), CYCLES))])
+        overrides["cycle_override"] = str(cycle)
     data_files: list[Path] = []
     target_files: list[Path] = []
     if data:
@@ -181,14 +187,14 @@ def _params_inputs(unit_ids: Iterable[str], overrides: Mapping[str, Any],
             files += list(params.data_paths)
         files += list(params.comparison_paths)
         if "targets_override" not in overrides:
-            files.append(Path(params.target_path))
+            files += params.target_paths(overrides.get("cycle_override", ""))
     return files, broken
 
 
 def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, data: Sequence[str] | None = None,
                as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
                template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
-               params_dir: str | Path | None = None, timeout: float | None = None) -> Plan:
+               params_dir: str | Path | None = None, timeout: float | None = None, cycle: str | None = None) -> Plan:
     """Validate a batch and resolve its defaults; every user error is raised here, before any kernel.
 
     The exception is one unit's broken params file: that unit is listed in ``Plan.broken`` and fails on
@@ -217,7 +223,7 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
     clash = sorted(set(extras) & set(unit_ids))
     if clash:
         raise BatchError(f"unit id(s) {', '.join(clash)} clash with extra notebook names")
-    overrides, data_files, target_files = _overrides(data, as_of, targets, declared)
+    overrides, data_files, target_files = _overrides(data, as_of, targets, cycle, declared)
     if "params_file" in declared:
         overrides = {"params_file": "", **overrides}
     params_files, warnings = _params_files(unit_ids, params_dir, table.index)
@@ -232,6 +238,7 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
     settings = {"workers": workers, "template": _shown(template),
                 "extra_templates": {k: _shown(v) for k, v in extras.items()},
                 "as_of": overrides.get("as_of_override"), "targets": overrides.get("targets_override"),
+                "cycle": overrides.get("cycle_override"),
                 "data": [_shown(p) for p in data_files] or None,
                 "kernel_cwd": _shown(template.parent), "out": str(out), "timeout_s": cell_timeout}
     return Plan(unit_ids=unit_ids, units=table, out=out, workers=workers, template=template, extras=extras,

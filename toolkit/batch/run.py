@@ -11,9 +11,10 @@ Decisions:
 - Working directory of every kernel: the template's folder (``notebooks/``), as in JupyterLab and nbval,
   so a notebook behaves the same interactively, under nbval and in the batch. Notebooks must not rely on
   it anyway: ``toolkit.core.paths`` gives absolute paths and ``output_dir`` is absolute.
-- Overrides (``--data``, ``--as-of``, ``--targets``) reach the notebook as ASCII parameters
+- Overrides (``--data``, ``--as-of``, ``--targets``, ``--cycle``) reach the notebook as ASCII parameters
   ``data_override`` (";"-joined absolute paths), ``as_of_override`` (int, 0 = params) and
-  ``targets_override`` (set name or absolute CSV path, "" = params). They are passed only when set, and
+  ``targets_override`` (set name or absolute CSV path, "" = params), ``cycle_override`` ("2011-2020", "" =
+  params). They are passed only when set, and
   the template must declare any that is set (checked against its parameters cell before any kernel starts).
 - How one notebook is executed (papermill options, start-up retries): see :mod:`toolkit.batch.execute`.
 - Re-running into the same folder replaces this run's outputs; a unit's ``summary.json``/``results.csv``
@@ -129,7 +130,8 @@ def _summary_inputs(out: Path, unit_ids: Iterable[str]) -> list[Path]:
 def run_batch(units: Sequence[str] | None = None, workers: int | None = None, data: Sequence[str] | None = None,
               as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
               template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
-              params_dir: str | Path | None = None, timeout: float | None = None, progress: bool = True) -> int:
+              params_dir: str | Path | None = None, timeout: float | None = None, cycle: str | None = None,
+              progress: bool = True) -> int:
     """Run the report for every unit (default: all of data/units.csv); 0 when all succeeded, 1 otherwise.
 
     ``template`` replaces notebooks/province_report.ipynb (tests, benchmarks); ``extras`` maps extra notebook
@@ -138,13 +140,13 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
     Raises a :class:`ToolkitError` for anything wrong with the request, before any kernel starts.
     """
     plan = plan_batch(units, workers, data, as_of, targets, out, template=template, extras=extras,
-                      params_dir=params_dir, timeout=timeout)
+                      params_dir=params_dir, timeout=timeout, cycle=cycle)
     started, t0 = _now(), time.perf_counter()
     if progress:
         for warning in plan.warnings:
             print(f"warning: {warning}", flush=True)
         for unit_id, error in plan.broken.items():
-            print(f"warning: {unit_id} will fail: {error.splitlines()[0]}", flush=True)
+            print(f"warning: {unit_id} will fail: " + error.replace("\n", "\n    "), flush=True)
     with _run_lock(plan.out):
         _remove_stale_temporaries(plan.out)
         unit_jobs = [_unit_job(plan, unit_id) for unit_id in plan.unit_ids]

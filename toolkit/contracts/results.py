@@ -42,7 +42,11 @@ RESULT_COLUMNS = [
 ]
 #: Extra columns (allowed by the contract) that make a row readable on its own.
 EXTRA_COLUMNS = ["area", "direction", "unit", "transform", "n_censored", "latest_qualifier", "target_kind", "base_year",
-                 "base_value"]
+                 "base_value", "target_plan", "target_layer",
+                 # the mid-term view (toolkit.engine.path; docs/methods.md): the straight path base -> target
+                 "path_base_year", "path_base_value", "path_year", "path_expected", "path_progress_ratio",
+                 "path_status", "midterm_year", "midterm_path_value", "midterm_value", "midterm_lo80",
+                 "midterm_hi80", "midterm_observed", "midterm_p_on_path"]
 #: The words of the ``flags`` column, in plain language for the reports.
 FLAG_TEXT = {
     "censored": "some values are published only as bounds (e.g. 'above 99%'); they are not fitted as points",
@@ -67,7 +71,7 @@ ON_TRACK = ("achieved", "on_track")
 #: Integer columns that are always filled, and those that may be empty (nullable Int64).
 INT_COLUMNS = ("n_obs", "n_censored")
 NULLABLE_INT_COLUMNS = ("target_year", "first_year", "latest_year", "attain_year", "attain_year_lo",
-                        "attain_year_hi", "base_year")
+                        "attain_year_hi", "base_year", "path_base_year", "path_year", "midterm_year")
 
 
 def typed_results(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -78,6 +82,7 @@ def typed_results(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     for col in NULLABLE_INT_COLUMNS:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
     frame["met_latest"] = frame["met_latest"].astype("boolean")
+    frame["midterm_observed"] = frame["midterm_observed"].astype("boolean")
     return frame
 
 

@@ -19,12 +19,14 @@ from typing import Any
 from toolkit.core.paths import project_path
 
 #: The unit notebook's parameters cell, in order; the first two are required of any template.
-NOTEBOOK_PARAMETERS = ("unit_id", "params_file", "output_dir", "data_override", "as_of_override", "targets_override")
+NOTEBOOK_PARAMETERS = ("unit_id", "params_file", "output_dir", "data_override", "as_of_override", "targets_override",
+                       "cycle_override")
 REQUIRED_PARAMETERS = ("unit_id", "output_dir")
 #: What a unit notebook writes into its output folder (cleared before the unit runs).
 SUMMARY_FILE, RESULTS_FILE = "summary.json", "results.csv"
 UNIT_FILES = (SUMMARY_FILE, RESULTS_FILE)
-SUMMARY_KEYS = ("unit_id", "name_en", "name_zh", "region", "synthetic", "target_set", "as_of", "counts",
+SUMMARY_KEYS = ("unit_id", "name_en", "name_zh", "region", "synthetic", "target_set", "cycle", "local_plans", "as_of",
+                "latest_year", "counts",
                 "n_indicators", "data_files")
 LOCK_NAME = ".toolkit-run.lock"
 MANIFEST_NAME = "run.json"

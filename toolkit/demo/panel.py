@@ -13,7 +13,8 @@ scale ``z`` (log / logit / identity, from data/indicators.csv)::
               + noise * e[p, t]
 
 ``anchor`` follows the real national points (interpolated on the z scale, extended at the OLS slope of
-those points) or, where the national series is too sparse, a documented 2010 -> 2020 path.
+those points) or, where the national series is too sparse, a documented 2010 -> 2020 path extended at its
+slope to 2024.
 """
 
 from __future__ import annotations
@@ -37,9 +38,15 @@ from toolkit.inputs.units import load_units
 
 DEFAULT_SEED = 20240601
 DEMO_FILE = DEMO_DIR / "provinces.csv"
-NATIONAL_FILE = OBSERVATIONS_DIR / "national.csv"
+NATIONAL_FILES = (OBSERVATIONS_DIR / "national.csv", OBSERVATIONS_DIR / "national_2021_2025.csv")
 TARGET_SETS = ("outline-2011-2020", "outline-2021-2030")  # indicators with a target in either are generated
-YEARS = tuple(range(2010, 2021))
+YEARS = tuple(range(2010, 2025))  # to 2024, the latest year of the real national series
+#: Documented paths (start/end levels, hard cases) run straight between these years on the modelling
+#: scale, and on beyond the second at the same slope.
+PATH_YEARS = (2010, 2020)
+#: The 2021-2030 Outline's base year is always published, as the final 2011-2020 monitoring report did,
+#: so the mid-term view has its starting point (random gaps never fall on it).
+CYCLE_BASE_YEAR = 2020
 CENTRE_YEAR = 2015  # random slopes pivot here, so random levels describe the middle of the period
 
 
@@ -225,14 +232,13 @@ def anchor_path(indicator_id: str, national: pd.DataFrame | None = None) -> np.n
 
     Real national point values in YEARS are interpolated linearly on the z scale and extended beyond the
     first/last point at the OLS slope of all of them; a spec with ``start``/``end`` gives a straight z path
-    from 2010 to 2020 instead (documented in data/demo/README.md).
+    from 2010 to 2020, extended at its slope, instead (documented in data/demo/README.md).
     """
     spec = SPECS[indicator_id]
     tf = _transform(_indicators().loc[indicator_id, "transform"])
     years = np.array(YEARS, dtype=float)
     if spec.start is not None:
-        z0, z1 = tf.forward(spec.start), tf.forward(spec.end)
-        return z0 + (z1 - z0) * (years - years[0]) / (years[-1] - years[0])
+        return _straight(tf.forward(spec.start), tf.forward(spec.end), years)
     national = _national_points() if national is None else national
     pts = national[national["indicator_id"] == indicator_id].sort_values("year")
     if len(pts) < 2:
@@ -269,7 +275,7 @@ def _hard_path(unit_id: str, ind: str, z: np.ndarray, years: np.ndarray, tf) -> 
     key = (unit_id, ind)
     if key in MOVING_AWAY_PATHS:
         start, end = (tf.forward(v) for v in MOVING_AWAY_PATHS[key])
-        return start + (end - start) * (years - years[0]) / (years[-1] - years[0])
+        return _straight(start, end, years)
     if key in PLATEAU_PATHS:
         start, end = (tf.forward(v) for v in PLATEAU_PATHS[key])
         rise = np.clip((years - years[0]) / (PLATEAU_FROM - years[0]), 0.0, 1.0)
@@ -279,11 +285,17 @@ def _hard_path(unit_id: str, ind: str, z: np.ndarray, years: np.ndarray, tf) -> 
     return z
 
 
+def _straight(z0: float, z1: float, years: np.ndarray) -> np.ndarray:
+    """A straight path on the modelling scale through z0 in 2010 and z1 in 2020, extended at its slope."""
+    first, second = PATH_YEARS
+    return z0 + (z1 - z0) * (years - first) / (second - first)
+
+
 def _kept_years(unit_id: str, ind: str, years: np.ndarray, gaps: np.ndarray, hard: bool,
                 base_years: tuple[int, ...]) -> np.ndarray:
     """Which years are published: random gaps (never in hard cases or a relative target's base year),
     the sparse province's few years, and the lagging provinces' missing latest years."""
-    keep = ~gaps | hard | np.isin(years, base_years)
+    keep = ~gaps | hard | np.isin(years, (*base_years, CYCLE_BASE_YEAR))
     if unit_id == SPARSE_UNIT and ind in SPARSE_INDICATORS:
         keep = np.isin(years, SPARSE_YEARS[SPARSE_INDICATORS.index(ind) % 2])
     lag = LAST_YEARS_MISSING.get(unit_id, 0)
@@ -340,6 +352,6 @@ def _relative_base_years() -> dict[str, tuple[int, ...]]:
 
 def _national_points() -> pd.DataFrame:
     """Real national point values (qualifier '=') within :data:`YEARS`: the anchor of the panel."""
-    obs = load_observations([NATIONAL_FILE])
+    obs = load_observations(list(NATIONAL_FILES))
     obs = obs[(obs["unit_id"] == "national") & (obs["qualifier"] == "=") & obs["year"].between(YEARS[0], YEARS[-1])]
     return obs[["indicator_id", "year", "value"]]

@@ -21,6 +21,7 @@ from toolkit.contracts.synthetic import synthetic_rows
 from toolkit.engine import rates
 from toolkit.engine.flags import quality_flags
 from toolkit.engine.models import InsufficientDataError, TrendFit, fit_trend
+from toolkit.engine.path import path_columns
 from toolkit.engine.series import SeriesData, bound_meets, p_meets, series_transform
 from toolkit.engine.settings import AssessSettings
 from toolkit.engine.transforms import Transform
@@ -89,11 +90,17 @@ def _empty_row(unit_id: str, indicator: pd.Series, target: pd.Series | None, tar
     row = dict.fromkeys(RESULT_COLUMNS + EXTRA_COLUMNS, math.nan)
     row.update(unit_id=unit_id, indicator_id=indicator.name, target_set=target_set, as_of=as_of, n_obs=0,
                area=indicator["area"], direction=indicator["direction"], unit=indicator["unit"], n_censored=0,
-               met_latest=pd.NA, model="", eurostat_category="", flags="", latest_qualifier="")
+               met_latest=pd.NA, model="", eurostat_category="", flags="", latest_qualifier="", target_plan="",
+               target_layer="", path_status="", midterm_observed=pd.NA)
     if target is not None:
         row.update(comparator=target["comparator"], target_year=int(target["target_year"]),
-                   target_kind=target["target_kind"], base_year=target["base_year"])
+                   target_kind=target["target_kind"], base_year=target["base_year"],
+                   target_plan=_text(target.get("plan")), target_layer=_text(target.get("layer")) or "national")
     return row
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA else str(value)
 
 
 def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, observations: pd.DataFrame, *,
@@ -180,6 +187,9 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
         row["p_attain"] = p
         row["category"] = _category(p, settings.categories)
     _attainment_years(row, series, verdicts, fit, transform, comparator, target_value, as_of, settings)
+    if settings.path is not None:
+        row.update(path_columns(series, fit, transform, comparator=comparator, target_value=target_value,
+                                target_year=target_year, path=settings.path, level=settings.interval_levels[0]))
     row["flags"] = ";".join(dict.fromkeys(flags))
     return result
 

@@ -16,6 +16,14 @@ from toolkit.engine.models import TrendSettings
 
 
 @dataclass(frozen=True)
+class StraightPath:
+    """The mid-term view's years: the cycle's base year and mid-term year (2020 and 2025 for 2021-2030)."""
+
+    base_year: int
+    midterm_year: int
+
+
+@dataclass(frozen=True)
 class AssessSettings:
     """Everything the assessment needs besides the data; built from params/defaults.yaml."""
 
@@ -26,6 +34,7 @@ class AssessSettings:
     transform_overrides: Mapping[str, str] = field(default_factory=dict)
     saturating_cap: float = SATURATING_CAP
     eurostat_thresholds: tuple[float, float, float] = EUROSTAT_THRESHOLDS
+    path: StraightPath | None = None  # the mid-term view's years; None: no mid-term columns
 
     @property
     def min_points(self) -> int:

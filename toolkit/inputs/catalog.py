@@ -102,6 +102,9 @@ def bounds_text(indicator_id: str, indicators: pd.DataFrame | None = None) -> st
 
 # ---------------------------------------------------------------------------------------------------- targets
 
+#: Plans write comparators in words or other signs; the message says how each is written here.
+COMPARATOR_HINT = ("use one of: '<', '<=', '>', '>=' (write ≤, 以下 or 'below' as '<='; ≥, 以上 or 'at least' "
+                   "as '>=')")
 TARGET_CONFIDENCE = ("high", "medium")
 #: A plan's main target (主要目标), a figure stated among its strategy measures (策略措施), or a benchmark
 #: taken from another plan.
@@ -110,7 +113,7 @@ TARGET_ROLES = ("main_target", "strategy_measure", "benchmark")
 OUTLINE_AREAS = ("health", "safety", "education", "welfare", "family", "environment", "legal_protection")
 TARGET_SCHEMA = pa.DataFrameSchema({
     "indicator_id": text_column(),
-    "comparator": text_column(choice(COMPARATORS)),
+    "comparator": text_column(pa.Check.isin(list(COMPARATORS), error=COMPARATOR_HINT)),
     "target_value": pa.Column("float64", coerce=True, checks=pa.Check(np.isfinite, element_wise=False,
                                                                       error="write a finite number")),
     "target_kind": text_column(choice(TARGET_KINDS)),
@@ -123,6 +126,8 @@ TARGET_SCHEMA = pa.DataFrameSchema({
     "confidence": text_column(choice(TARGET_CONFIDENCE), nullable=True, required=False),
     "kind": text_column(choice(TARGET_ROLES), nullable=True, required=False),
     "area": text_column(choice(OUTLINE_AREAS), nullable=True, required=False),
+    # Optional: the plan a target comes from, as published (a layered local set names its own plan).
+    "plan": text_column(nullable=True, required=False),
 })
 TARGET_COLUMNS = list(TARGET_SCHEMA.columns)
 
@@ -190,8 +195,9 @@ def _targets(key: tuple[str, int, int], indicators_key: tuple[str, int, int]) ->
          lambda r: f"{r.indicator_id} must be {bounds_text(r.indicator_id, indicators)}"),
         (rel & frame["base_year"].isna(), "base_year", lambda r: "a relative_change target needs a base_year",
          lambda r: "give the year the change is measured from, e.g. 2010"),
-        (rel & (frame["base_year"] >= frame["target_year"]).fillna(False), "base_year",
-         lambda r: "base_year is not before target_year", lambda r: "check both years"),
+        ((frame["base_year"] >= frame["target_year"]).fillna(False).astype(bool), "base_year",
+         lambda r: f"target_year {r.target_year} is not after base_year {r.base_year:.0f}",
+         lambda r: "the target year comes after the year progress is measured from; check both years"),
         (rel & (frame["target_value"] <= -1), "target_value",
          lambda r: f"relative change {r.target_value:g} would reach zero or below",
          lambda r: "a relative change is a fraction above -1, e.g. -0.166667 for 'down by one sixth'"),

@@ -21,7 +21,8 @@ from toolkit.contracts.observations import SLUG
 from toolkit.contracts.params import EUROSTAT_THRESHOLDS, SATURATING_CAP
 from toolkit.core.errors import ParamsError, Problem, did_you_mean
 from toolkit.core.paths import PARAMS_DIR, PROJECT_ROOT, display_path, project_path
-from toolkit.inputs.catalog import target_set_file
+from toolkit.contracts.cycles import CYCLES
+from toolkit.inputs.unit_targets import unit_target_files
 from toolkit.inputs.params_rules import (
     CHECKS,
     InvalidValue,
@@ -52,8 +53,9 @@ class UnitParams:
 
     unit_id: str
     params_file: Path
-    target_set: str
-    as_of: int
+    cycle: str
+    target_set: str | None  # None: the cycle's Outline set
+    as_of: int | str  # a year, or "latest" (see toolkit.contracts.cycles)
     data: tuple[str, ...]
     comparison_data: tuple[str, ...]
     comparison_unit: str
@@ -68,6 +70,7 @@ class UnitParams:
     transform_overrides: dict[str, str] = field(default_factory=dict)
     saturating_cap: float = SATURATING_CAP
     eurostat_thresholds: tuple[float, ...] = EUROSTAT_THRESHOLDS
+    local_targets: dict[str, str] = field(default_factory=dict)  # cycle id -> the unit's own plan's targets
     notes: str = ""
 
     @property
@@ -80,10 +83,9 @@ class UnitParams:
         """Comparison files as absolute paths."""
         return tuple(project_path(p) for p in self.comparison_data)
 
-    @property
-    def target_path(self) -> Path:
-        """The target set's CSV file."""
-        return target_set_file(self.target_set, from_project=True)
+    def target_paths(self, cycle_override: str = "") -> list[Path]:
+        """The target files this unit reads (the national set and any local one), for checksums."""
+        return unit_target_files(self.target_set, self.local_targets, CYCLES[cycle_override or self.cycle])
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-friendly values (lists, str paths), e.g. for summary.json or a provenance table."""

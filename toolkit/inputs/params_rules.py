@@ -8,6 +8,7 @@ turns those into :class:`~toolkit.core.errors.Problem` rows so all problems of a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
@@ -20,9 +21,11 @@ from toolkit.contracts.params import (
     SELECTION_MODES,
     TRANSFORM_NAMES,
 )
-from toolkit.core.errors import Problem, did_you_mean
+from toolkit.contracts.cycles import CYCLES, LATEST
+from toolkit.core.errors import Problem, ToolkitError, did_you_mean
 from toolkit.core.paths import INDICATORS_CSV, TARGETS_DIR, UNITS_CSV, display_path, project_path
 from toolkit.inputs.catalog import available_target_sets, load_indicators, target_set_file
+from toolkit.inputs.unit_targets import local_target_file
 from toolkit.inputs.units import load_units
 
 YEAR_MIN, YEAR_MAX = FIRST_YEAR, LAST_YEAR  # plausible calendar years for as_of and attain_horizon
@@ -33,11 +36,13 @@ class InvalidValue(ValueError):
     """A value failed its check: ``expected`` says what would have been accepted, ``message`` replaces
     the default "value ... is not <expected>" wording when the value itself is not the point."""
 
-    def __init__(self, expected: str, fix: str = "", *, message: str | None = None):
+    def __init__(self, expected: str, fix: str = "", *, message: str | None = None,
+                 cause: ToolkitError | None = None):
         super().__init__(expected)
         self.expected = expected
         self.fix = fix
         self.message = message
+        self.cause = cause  # a file the value names is broken: its own problems are listed under the key
 
 
 # --------------------------------------------------------------------------- value checks
@@ -76,13 +81,53 @@ def _check_year(value: Any) -> int:
     return _int(value, lo=YEAR_MIN, hi=YEAR_MAX, what="an integer year")
 
 
+def _check_as_of(value: Any) -> int | str:
+    if value == LATEST:
+        return LATEST
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _check_year(value)
+    raise InvalidValue(f"an integer year or '{LATEST}'", f"'{LATEST}' takes the latest year with national data, "
+                       "capped at the cycle's end")
+
+
+def _check_cycle(value: Any) -> str:
+    if str(value) not in CYCLES:
+        raise InvalidValue(f"one of {', '.join(CYCLES)}", choice_hint(str(value), CYCLES))
+    return str(value)
+
+
+def _check_local_targets(value: Any) -> dict[str, str]:
+    """``local_targets``: cycle id -> the unit's own plan's target file, loaded and checked now, so a broken
+    file fails before any kernel starts."""
+    if value is None or value == {}:
+        return {}
+    example = "{2021-2030: data/targets/examples/fuzhou-2021-2030.csv}"
+    if not isinstance(value, Mapping):
+        raise InvalidValue(f"a mapping cycle: CSV file, e.g. {example}")
+    out = {}
+    for cycle_id, path in value.items():
+        if str(cycle_id) not in CYCLES:
+            raise InvalidValue(f"a mapping with cycles ({', '.join(CYCLES)}) as keys",
+                               f"'{cycle_id}' is not a cycle; {choice_hint(str(cycle_id), CYCLES)}")
+        if not isinstance(path, str) or not path:
+            raise InvalidValue(f"a CSV path for cycle {cycle_id}", f"e.g. {example}")
+        try:
+            local_target_file(path, CYCLES[str(cycle_id)])
+        except ToolkitError as exc:
+            raise InvalidValue("a valid local target file", message=f"{cycle_id}: {exc.path}: {exc.summary}", cause=exc) from None
+        out[str(cycle_id)] = path
+    return out
+
+
 def _check_count(value: Any) -> int:
     return _int(value, lo=MIN_SERIES_POINTS, what="an integer")
 
 
-def _check_target_set(value: Any) -> str:
+def _check_target_set(value: Any) -> str | None:
+    if value is None:
+        return None  # the cycle's Outline set
     if not isinstance(value, str) or not value:
-        raise InvalidValue("a target set name or a CSV path")
+        raise InvalidValue("a target set name or a CSV path", "or leave it empty (null) for the cycle's Outline set")
     if target_set_file(value, from_project=True).is_file():
         return value
     sets = available_target_sets()
@@ -200,8 +245,10 @@ def _check_notes(value: Any) -> str:
 
 #: key -> check; every key a params file may hold (besides ``unit_id`` in a unit's file).
 CHECKS: dict[str, Callable[[Any], Any]] = {
+    "cycle": _check_cycle,
     "target_set": _check_target_set,
-    "as_of": _check_year,
+    "local_targets": _check_local_targets,
+    "as_of": _check_as_of,
     "data": _check_files,
     "comparison_data": _check_optional_files,
     "comparison_unit": _check_unit_ref,
@@ -244,6 +291,9 @@ def check_values(raw: Mapping, lines: Mapping[str, int]) -> tuple[dict[str, Any]
         except InvalidValue as bad:
             message = bad.message or f"value {shown_value(raw[key])} is not {bad.expected}"
             problems.append(Problem(f"key '{key}': {message}", bad.fix, row=lines.get(key)))
+            if bad.cause is not None:
+                problems += [Problem(f"key '{key}': {bad.cause.path}, {replace(p, fix='').render()}", p.fix,
+                                     row=lines.get(key)) for p in bad.cause.problems]
     return values, problems
 
 
@@ -254,9 +304,12 @@ def cross_problems(values: Mapping[str, Any], lines: Mapping[str, int]) -> list[
     if selection in MODEL_NAMES and selection not in models:
         problems.append(Problem(f"key 'model_selection': model '{selection}' is not among models {list(models)}",
                                 "add it to `models` or choose ensemble/best", row=lines.get("model_selection")))
-    if values.get("attain_horizon", YEAR_MAX) <= values.get("as_of", YEAR_MIN):
+    as_of = values.get("as_of", YEAR_MIN)
+    if as_of == LATEST and values.get("cycle") in CYCLES:  # the latest year is at most the cycle's end
+        as_of = CYCLES[values["cycle"]].end_year
+    if isinstance(as_of, int) and values.get("attain_horizon", YEAR_MAX) <= as_of:
         problems.append(Problem(f"key 'attain_horizon': {values['attain_horizon']} is not after as_of "
-                                f"{values['as_of']}", "search for attainment beyond the data year",
+                                f"{as_of}", "search for attainment beyond the data year",
                                 row=lines.get("attain_horizon")))
     if values.get("min_backtest_points", MIN_SERIES_POINTS) < values.get("min_points", MIN_SERIES_POINTS):
         problems.append(Problem(f"key 'min_backtest_points': {values['min_backtest_points']} is below min_points "

@@ -84,7 +84,8 @@ def title(run: RunData) -> HTML:
     files = ", ".join(f"<code>{escape(str(f))}</code>" for f in dict.fromkeys(
         f for fs in run.summaries["data_files"] for f in fs))
     return HTML(f"{STYLE}{banner}<h1>Overview across units · 各地区概览</h1>"
-                f'<p class="tk-muted">{len(run.summaries)} units · target set <b>{escape(run.target_set)}</b> · '
+                f'<p class="tk-muted">{escape(run.cycle_name)}<br>{len(run.summaries)} units · '
+                f'target set <b>{escape(run.target_set)}</b> · '
                 f"data up to <b>{run.as_of}</b> · {run.targeted['indicator_id'].nunique()} indicators with a target"
                 f" · data files: {files}</p>")
 

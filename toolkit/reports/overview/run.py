@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from toolkit.contracts.cycles import CYCLES, Cycle
 from toolkit.contracts.results import targeted
 from toolkit.contracts.run_folder import RunFolder, data_file_paths
 from toolkit.core.errors import BatchError, Problem
@@ -33,6 +34,12 @@ class RunData:
     units: pd.DataFrame  # data/units.csv rows of the run's units, indexed by unit_id
     as_of: int
     target_set: str
+    cycle: Cycle | None = None  # None: summaries of a run made before cycles were recorded
+
+    @property
+    def cycle_name(self) -> str:
+        """The cycle in full (Chinese, then English), or the target set's name when it is not known."""
+        return f"{self.cycle.name_zh} {self.cycle.name_en}" if self.cycle else self.target_set
 
     @property
     def synthetic_units(self) -> list[str]:
@@ -72,8 +79,11 @@ def load_run(run_dir: str | Path = "") -> RunData:
     observations = load_observations(data_files)
     as_of = int(summaries["as_of"].mode().iloc[0])
     target_set = str(summaries["target_set"].mode().iloc[0])
+    cycles = summaries["cycle"].dropna() if "cycle" in summaries else pd.Series(dtype=str)
+    cycle = CYCLES.get(str(cycles.mode().iloc[0])) if len(cycles) else None
     return RunData(run_dir=run_dir, results=results, summaries=summaries, observations=observations,
-                   indicators=load_indicators(), units=units.loc[order], as_of=as_of, target_set=target_set)
+                   indicators=load_indicators(), units=units.loc[order], as_of=as_of, target_set=target_set,
+                   cycle=cycle)
 
 
 def targeted_indicators(run: RunData) -> list[str]:

@@ -8,19 +8,21 @@ text block nbval compares).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
+from toolkit.contracts.cycles import CYCLES, LATEST, Cycle
 from toolkit.contracts.results import CATEGORIES, targeted
 from toolkit.contracts.run_folder import RESULTS_FILE, SUMMARY_FILE, split_paths
 from toolkit.contracts.synthetic import is_synthetic
 from toolkit.core import io
 from toolkit.core.paths import OUTPUTS_DIR, display_path
 from toolkit.engine.assess import Assessment, assess_unit, results_frame
-from toolkit.engine.settings import AssessSettings
-from toolkit.inputs.catalog import load_indicators, load_targets
+from toolkit.engine.settings import AssessSettings, StraightPath
+from toolkit.inputs.catalog import load_indicators
+from toolkit.inputs.unit_targets import LOCAL, unit_targets
 from toolkit.inputs.observations import load_observations
 from toolkit.inputs.params import UnitParams, load_unit_params
 from toolkit.inputs.units import check_unit_id, load_units
@@ -35,6 +37,8 @@ class ReportContext:
     unit: pd.Series
     as_of: int
     target_set: str
+    cycle: Cycle
+    targets: pd.DataFrame  # the layered targets, with plan, wording and source
     data_paths: list[Path]
     observations: pd.DataFrame
     comparison: pd.DataFrame
@@ -49,42 +53,68 @@ class ReportContext:
         return str(self.unit.name)
 
     @property
+    def latest_year(self) -> int | None:
+        """The data vintage: the latest year this unit has any observation for, up to ``as_of``."""
+        years = self.observations.loc[self.observations["year"] <= self.as_of, "year"]
+        return int(years.max()) if len(years) else None
+
+    @property
+    def local_plans(self) -> list[str]:
+        """Names of the unit's own plans whose targets are layered over the national set."""
+        local = self.targets[self.targets["layer"] == LOCAL]
+        return list(dict.fromkeys(str(p) for p in local["plan"]))
+
+    @property
     def counts(self) -> dict[str, int]:
         counts = self.results["category"].value_counts()
         return {name: int(counts.get(name, 0)) for name in CATEGORIES}
 
 
 def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str = "", data_override: str = "",
-            as_of_override: int = 0, targets_override: str = "") -> ReportContext:
+            as_of_override: int = 0, targets_override: str = "", cycle_override: str = "") -> ReportContext:
     """Load the unit's params and data, assess every indicator, and write results.csv + summary.json.
 
-    The override arguments are how the batch applies ``--data``/``--as-of``/``--targets`` to every unit;
-    empty (or 0) means "use the params file".
+    The override arguments are how the batch applies ``--data``/``--as-of``/``--targets``/``--cycle`` to
+    every unit; empty (or 0) means "use the params file".
     """
     unit_id = check_unit_id(unit_id)
     params = load_unit_params(params_file or unit_id, unit_id=unit_id)
+    cycle = CYCLES[cycle_override or params.cycle]
     unit = load_units().loc[params.unit_id]
     data_paths = split_paths(data_override) or list(params.data_paths)
-    as_of = int(as_of_override) or int(params.as_of)
-    target_set = targets_override or params.target_set
+    targets = unit_targets(params.target_set, params.local_targets, cycle, targets_override)
     observations = load_observations(data_paths)
-    comparison = pd.DataFrame()
+    unit_obs = observations[observations["unit_id"] == params.unit_id]
+    comparison = pd.DataFrame(columns=unit_obs.columns)
     if params.unit_id != params.comparison_unit and params.comparison_paths:
         comparison = load_observations(params.comparison_paths)
-        comparison = comparison[(comparison["unit_id"] == params.comparison_unit) & (comparison["year"] <= as_of)]
-    targets = load_targets(target_set)
+        comparison = comparison[comparison["unit_id"] == params.comparison_unit]
+    reference = comparison if len(comparison) else unit_obs
+    as_of = int(as_of_override) or resolve_as_of(params.as_of, cycle, reference["year"])
+    comparison = comparison[comparison["year"] <= as_of]
     indicators = load_indicators()
-    assessments = assess_unit(params.unit_id, observations, targets, as_of=as_of,
-                              settings=AssessSettings.from_params(params), indicators=indicators)
-    unit_obs = observations[observations["unit_id"] == params.unit_id]
+    # The mid-term view belongs to a cycle still under way; a final evaluation has observed its target year.
+    path = StraightPath(cycle.base_year, cycle.midterm_year) if as_of < cycle.end_year else None
+    settings = replace(AssessSettings.from_params(params), path=path)
+    assessments = assess_unit(params.unit_id, observations, targets, as_of=as_of, settings=settings,
+                              indicators=indicators)
     context = ReportContext(
-        params=params, unit=unit, as_of=as_of, target_set=str(targets["target_set"].iloc[0]), data_paths=data_paths,
+        params=params, unit=unit, as_of=as_of, target_set=str(targets["target_set"].iloc[0]), cycle=cycle,
+        targets=targets, data_paths=data_paths,
         observations=unit_obs, comparison=comparison, assessments=assessments, results=results_frame(assessments),
         synthetic=is_synthetic(unit_obs), output_dir=Path(output_dir) if output_dir else OUTPUTS_DIR / "interactive" / unit_id,
         indicators=indicators,
     )
     write_outputs(context)
     return context
+
+
+def resolve_as_of(as_of: int | str, cycle: Cycle, reference_years: pd.Series) -> int:
+    """``as_of`` from the params: a year as it is; ``latest``: the latest year of the reference series (the
+    nation's, for a province), capped at the cycle's end year."""
+    if as_of != LATEST:
+        return int(as_of)
+    return cycle.as_of(int(reference_years.max())) if len(reference_years) else cycle.end_year
 
 
 def summary(context: ReportContext) -> dict:
@@ -96,7 +126,10 @@ def summary(context: ReportContext) -> dict:
         "region": "" if pd.isna(context.unit["region"]) else str(context.unit["region"]),
         "synthetic": bool(context.synthetic),
         "target_set": context.target_set,
+        "cycle": context.cycle.cycle_id,
+        "local_plans": context.local_plans,
         "as_of": context.as_of,
+        "latest_year": context.latest_year,
         "counts": context.counts,
         "n_indicators": int(len(context.results)),
         "data_files": [display_path(p) for p in context.data_paths],
@@ -111,7 +144,8 @@ def write_outputs(context: ReportContext) -> None:
 
 def key_results(context: ReportContext) -> str:
     """A rounded, plain-text block of the numbers a reviewer relies on (compared by nbval)."""
-    lines = [f"unit: {context.unit_id} | target set: {context.target_set} | as of: {context.as_of}",
+    lines = [f"unit: {context.unit_id} | cycle: {context.cycle.cycle_id} | target set: {context.target_set}"
+             f" | as of: {context.as_of} | data to: {fmt(context.latest_year)}",
              "counts: " + ", ".join(f"{k}={v}" for k, v in context.counts.items() if v)]
     for row in targeted(context.results).itertuples():
         lines.append(
@@ -121,5 +155,19 @@ def key_results(context: ReportContext) -> str:
             f" | p {fmt(row.p_attain, 2)} | year {attain_text(row, context.params.attain_horizon)}"
             f" | aarr {fmt(row.aarr_observed * 100, 2)}/{fmt(row.aarr_required * 100, 2)} %/yr"
             f" | eurostat {fmt(row.eurostat_ratio, 2)}"
+            + _path_text(row)
         )
     return "\n".join(lines)
+
+
+def _path_text(row) -> str:
+    """The mid-term columns of a key-results line: the status, and the numbers where there is a path."""
+    if not row.path_status:
+        return ""
+    text = f" | path {row.path_status}" + (f" base {fmt(row.path_base_value, 2)}" if pd.notna(row.path_base_value) else "")
+    if pd.notna(row.path_base_value) and row.path_status != "met_at_base":
+        text += (f" expects {fmt(row.path_expected, 2)} in {fmt(row.path_year)}"
+                 f" ratio {fmt(row.path_progress_ratio, 2)} | {fmt(row.midterm_year)} path"
+                 f" {fmt(row.midterm_path_value, 2)} forecast {fmt(row.midterm_value, 2)}"
+                 f" [{fmt(row.midterm_lo80, 2)}, {fmt(row.midterm_hi80, 2)}] p {fmt(row.midterm_p_on_path, 2)}")
+    return text

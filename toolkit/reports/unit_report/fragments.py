@@ -16,6 +16,7 @@ from toolkit.contracts.results import FLAG_TEXT, targeted
 from toolkit.contracts.synthetic import SYNTHETIC_BANNER
 from toolkit.core.paths import display_path
 from toolkit.inputs.catalog import unit_label
+from toolkit.inputs.unit_targets import LOCAL
 from toolkit.reports.html import category_badge, html, table
 from toolkit.reports.text import attain_text, fmt, latest_text
 from toolkit.reports.unit_report.context import ReportContext
@@ -38,13 +39,21 @@ def banner(context: ReportContext) -> str:
 
 
 def title(context: ReportContext) -> HTML:
-    """Report title in English and Chinese, with the as-of year, the target set and any banner."""
-    unit = context.unit
+    """Report title in English and Chinese: the cycle in full, the as-of year, the unit's own data vintage,
+    any local plan layered over the national targets, and any banner."""
+    unit, cycle = context.unit, context.cycle
     region = f" · {escape(str(unit['region']))} region" if pd.notna(unit["region"]) and unit["region"] else ""
+    local = "".join(f"<br>Local targets layered over the national ones: <b>{escape(plan)}</b>"
+                    for plan in context.local_plans)
+    other_set = ("" if context.target_set == cycle.target_set or context.local_plans
+                 else f"<br>Target set: <b>{escape(context.target_set)}</b> (not the Outline's own set)")
+    vintage = (f"this unit's latest observation: <b>{fmt(context.latest_year)}</b>"
+               + (" (earlier than the as-of year: its status is as of its own data)"
+                  if context.latest_year is not None and context.latest_year < context.as_of else ""))
     return html(
         f"{banner(context)}<h1>{escape(str(unit['name_en']))} · {escape(str(unit['name_zh']))}</h1>"
-        f'<p class="tk-muted">Outline monitoring report · target set <b>{escape(context.target_set)}</b> · '
-        f"data up to <b>{context.as_of}</b>{region}</p>"
+        f'<p class="tk-muted">Monitoring report on {escape(cycle.name_zh)} · {escape(cycle.name_en)}<br>'
+        f"As of <b>{context.as_of}</b> (later observations ignored) · {vintage}{region}{other_set}{local}</p>"
     )
 
 
@@ -89,7 +98,9 @@ def scorecard(context: ReportContext) -> HTML:
             "indicator": _name(context, r.indicator_id),
             "unit": unit_label(r.unit),
             "latest (year)": latest_text(r),
-            "target": f"{r.comparator} {fmt(r.target_value, 2)} by {fmt(r.target_year)}",
+            "at the latest observation": _latest_status(r),
+            "target": f"{r.comparator} {fmt(r.target_value, 2)} by {fmt(r.target_year)}"
+                      + (" (local plan)" if r.target_layer == LOCAL else ""),
             "category": category_badge(r.category),
             "P(attain)": fmt(r.p_attain, 2),
             "forecast [80% interval]": f"{fmt(r.forecast, 2)} [{fmt(r.lo80, 2)}, {fmt(r.hi80, 2)}]",
@@ -100,6 +111,82 @@ def scorecard(context: ReportContext) -> HTML:
         f"<li>{category_badge(c)} {escape(t.format(**context.params.categories))}</li>" for c, t in CATEGORY_TEXT.items())
     return html(f"<h2>Scorecard</h2>{table(pd.DataFrame(rows), raw_columns=('category',))}"
                  f'<ul class="tk-muted">{legend}</ul>')
+
+
+def _latest_status(row) -> str:
+    """Whether the latest observation meets the target: an observation, not a forecast."""
+    if pd.isna(row.met_latest):
+        return "-" if pd.isna(row.latest_value) else "not decidable (a bound)"
+    return "met" if row.met_latest else "not met"
+
+
+PATH_STATUS_TEXT = {
+    "ahead": "ahead of the path", "behind": "behind the path",
+    "met_at_base": "target already met in the base year (no path)",
+    "no_base_value": "no base-year observation (no path)",
+    "no_data_since_base": "no observation since the base year",
+}
+
+
+def midterm_view(context: ReportContext) -> HTML:
+    """Progress against the straight path from the base year to the target, now and at the mid-term year."""
+    cycle = context.cycle
+    res = targeted(context.results)
+    res = res[res["path_base_year"].notna()]
+    if context.as_of >= cycle.end_year:
+        return html(f'<p class="tk-muted">No mid-term view: the target year {cycle.end_year} is within the data '
+                    "(final evaluation).</p>")
+    if not len(res):
+        return html("")
+    rows = []
+    for r in res.itertuples():
+        if _observed(r.midterm_observed):
+            midterm = f"{fmt(r.midterm_value, 2)} (observed)"
+        elif pd.notna(r.midterm_value):
+            midterm = f"{fmt(r.midterm_value, 2)} [{fmt(r.midterm_lo80, 2)}, {fmt(r.midterm_hi80, 2)}]"
+        else:
+            midterm = "-"
+        rows.append({
+            "indicator": _name(context, r.indicator_id),
+            f"base {cycle.base_year}": fmt(r.path_base_value, 2),
+            "target": f"{r.comparator} {fmt(r.target_value, 2)} by {fmt(r.target_year)}",
+            "latest (year)": f"{fmt(r.latest_value, 2)} ({fmt(r.path_year)})" if pd.notna(r.path_year) else "-",
+            "path expects then": fmt(r.path_expected, 2),
+            "actual / expected change": fmt(r.path_progress_ratio, 2),
+            "status": PATH_STATUS_TEXT.get(r.path_status, "-"),
+            f"path {cycle.midterm_year}": fmt(r.midterm_path_value, 2),
+            f"{cycle.midterm_year}: forecast [80%]": midterm,
+            f"P(on path in {cycle.midterm_year})": fmt(r.midterm_p_on_path, 2) if not _observed(r.midterm_observed) else "-",
+        })
+    return html(
+        f"<h2>Mid-term view ({cycle.midterm_year})</h2>"
+        f"<p>The straight path runs from the observed {cycle.base_year} value to the target in the target year, in "
+        "the indicator's own units (the NBS mid-term practice, 时间过半、任务过半, and ESCAP's expected progress). "
+        "'Actual / expected change' divides the change since the base year by the change the path expects by the "
+        f"same year (1 = on the path, above 1 = ahead). The {cycle.midterm_year} column is the observed value, or "
+        "the forecast with its 80% interval; P(on path) is the forecast's probability of being on the path's good "
+        "side then. Rules: docs/methods.md, 'Mid-term view'.</p>" + table(pd.DataFrame(rows)))
+
+
+def _observed(flag) -> bool:
+    return flag is not pd.NA and flag is not None and bool(flag)
+
+
+def target_sources(context: ReportContext) -> HTML:
+    """Each target's plan, wording and source, folded away until a reader asks for it."""
+    rows = [{
+        "indicator": _name(context, t.indicator_id),
+        "target": f"{t.comparator} {fmt(t.target_value, 3)}"
+                  + (" (relative change from " + fmt(t.base_year) + ")" if t.target_kind == "relative_change" else "")
+                  + f" by {fmt(t.target_year)}",
+        "plan": t.plan,
+        "wording": " / ".join(str(x) for x in (t.text_zh, t.text_en) if pd.notna(x) and str(x)),
+        "kind": "-" if pd.isna(t.kind) else str(t.kind).replace("_", " "),
+        "confidence": "-" if pd.isna(t.confidence) else str(t.confidence),
+        "source": str(t.source),
+    } for t in context.targets.itertuples()]
+    return html(f"<details><summary>Targets: plan, wording and source ({len(rows)} targets)</summary>"
+                f"{table(pd.DataFrame(rows))}</details>")
 
 
 def rates_table(context: ReportContext) -> HTML:
