@@ -60,6 +60,7 @@ def test_the_midterm_view_is_the_straight_path_from_2020_worked_by_hand(tmp_path
     assert imr["path_progress_ratio"] == pytest.approx(1.4 / 0.16) and imr["path_status"] == "ahead"
     assert imr["midterm_lo80"] < imr["midterm_value"] < imr["midterm_hi80"] and not imr["midterm_observed"]
     assert "Mid-term view (2025)" in tables.midterm_view(context).data
+    assert "at most 80% of the 2020 value (-20%) by 2030" in tables.target_sources(context).data  # injury
 
 
 def _row(year, lo, hi, model="ensemble"):

@@ -168,6 +168,16 @@ def midterm_view(context: ReportContext) -> HTML:
         "side then. Rules: docs/methods.md, 'Mid-term view'.</p>" + table(pd.DataFrame(rows)))
 
 
+def _target_text(target) -> str:
+    """'<= 5 by 2030', or 'at most 80% of the 2020 value (-20%) by 2030' for a relative target."""
+    value = float(target.target_value)
+    if target.target_kind == "relative_change":
+        bound = "at most" if target.comparator in ("<", "<=") else "at least"
+        return (f"{bound} {(1 + value) * 100:g}% of the {fmt(target.base_year)} value ({value * 100:+g}%) "
+                f"by {fmt(target.target_year)}")
+    return f"{target.comparator} {value:g} by {fmt(target.target_year)}"
+
+
 def _observed(flag) -> bool:
     return flag is not pd.NA and flag is not None and bool(flag)
 
@@ -176,9 +186,7 @@ def target_sources(context: ReportContext) -> HTML:
     """Each target's plan, wording and source, folded away until a reader asks for it."""
     rows = [{
         "indicator": _name(context, t.indicator_id),
-        "target": f"{t.comparator} {fmt(t.target_value, 3)}"
-                  + (" (relative change from " + fmt(t.base_year) + ")" if t.target_kind == "relative_change" else "")
-                  + f" by {fmt(t.target_year)}",
+        "target": _target_text(t),
         "plan": t.plan,
         "wording": " / ".join(str(x) for x in (t.text_zh, t.text_en) if pd.notna(x) and str(x)),
         "kind": "-" if pd.isna(t.kind) else str(t.kind).replace("_", " "),
