@@ -89,6 +89,10 @@ def test_counts_by_area_and_regional_summaries():
     counts = compute.counts_by_area(RESULTS, INDICATORS)
     assert list(counts.index) == ["health", "education"] and counts.to_numpy().sum() == 8
     assert counts.loc["health", "achieved"] == 2 and counts.loc["education", "insufficient_data"] == 1
+    # the target set's own area wins where a row has one (the 2021-2030 Outline puts injury under safety)
+    own = RESULTS.assign(area=np.where(RESULTS["indicator_id"] == "imr", "safety", ""))
+    counts = compute.counts_by_area(own, INDICATORS)
+    assert list(counts.index) == ["safety", "education"] and counts.loc["safety", "achieved"] == 2
     regional = compute.regional_summary(RESULTS, UNITS).set_index(["region", "indicator_id"])
     assert list(dict.fromkeys(r for r, _ in regional.index)) == ["east", "central", "west"]
     west = regional.loc[("west", "preschool")]

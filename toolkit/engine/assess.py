@@ -96,6 +96,9 @@ def _empty_row(unit_id: str, indicator: pd.Series, target: pd.Series | None, tar
         row.update(comparator=target["comparator"], target_year=int(target["target_year"]),
                    target_kind=target["target_kind"], base_year=target["base_year"],
                    target_plan=_text(target.get("plan")), target_layer=_text(target.get("layer")) or "national")
+        # The plan's own area where the target set gives one (the 2021-2030 Outline has seven areas, and
+        # puts injury under safety); else the catalog's.
+        row["area"] = _text(target.get("area")) or row["area"]
     return row
 
 

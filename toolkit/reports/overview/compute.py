@@ -17,6 +17,7 @@ import pandas as pd
 
 from toolkit.contracts.observations import is_point
 from toolkit.contracts.results import ON_TRACK, TARGET_CATEGORIES, targeted
+from toolkit.inputs.catalog import OUTLINE_AREAS
 from toolkit.inputs.units import REGIONS
 
 #: Relative change of the coefficient of variation below which a gap counts as "little changed".
@@ -62,11 +63,16 @@ def category_matrix(results: pd.DataFrame, units: pd.DataFrame | None = None,
 
 
 def counts_by_area(results: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
-    """Number of unit x indicator assessments per Outline area (rows) and category (columns)."""
+    """Number of unit x indicator assessments per Outline area (rows) and category (columns).
+
+    The area is the results row's own (the target set's area where it gives one: the 2021-2030 Outline's
+    seven areas), else the indicator catalog's."""
     with_target = targeted(results)
-    areas = with_target["indicator_id"].map(indicators["area"])
+    catalog = with_target["indicator_id"].map(indicators["area"])
+    areas = with_target["area"].where(with_target["area"].notna() & (with_target["area"] != ""), catalog) \
+        if "area" in with_target else catalog
     counts = pd.crosstab(areas, with_target["category"])
-    order = list(dict.fromkeys(a for a in indicators["area"] if a in counts.index))
+    order = list(dict.fromkeys(a for a in (*OUTLINE_AREAS, *indicators["area"]) if a in counts.index))
     return counts.reindex(index=order, columns=TARGET_CATEGORIES, fill_value=0).rename_axis(
         index="area", columns="category")
 
