@@ -138,7 +138,9 @@ def test_report_is_complete_and_hides_code(ok_run, unit_id):
     name_en, name_zh = UNITS[unit_id]
     assert name_en in page.text and name_zh in page.text
     assert "Scorecard" in page.text and "P(attain)" in page.text
-    assert f"unit: {unit_id} | cycle: 2021-2030 | target set:" in page.text, "the key-results block is missing"
+    # the key-results block is for nbval, not for readers: tagged remove-cell, absent from the page
+    assert f"unit: {unit_id} | cycle: 2021-2030" not in page.text and "Key results" not in page.text
+    assert "How far to trust P(attain)" in page.text and "../method_evaluation.html" in page.links
     assert page.images and all(src.startswith("data:image/png;base64,") for src in page.images), page.images[:3]
     assert re.search(r'<img\b[^>]*\bsrc="data:image/png;base64,', html)
     # code hidden: every code cell rendered without its input, no highlighted source, no template code
@@ -226,7 +228,7 @@ def test_one_failing_unit_fails_the_run_but_not_the_others(failed_run):
 
     national = Page(run.text("html/national.html"))
     assert "China (national)" in national.text and "全国" in national.text and "Scorecard" in national.text
-    assert national.images and "unit: national | cycle: 2021-2030 | target set:" in national.text
+    assert national.images and "Mid-term view (2025)" in national.text
     with (run.out / "results.csv").open(encoding="utf-8", newline="") as handle:
         assert {row["unit_id"] for row in csv.DictReader(handle)} == {"national", "fujian"}
 

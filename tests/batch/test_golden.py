@@ -34,7 +34,7 @@ GOLDEN_DIR = golden.GOLDEN_DIR
 SANITIZE_CFG = PROJECT_ROOT / "tests" / "nbval_sanitize.cfg"
 TEMPLATE = golden.TEMPLATE
 REGENERATE = "Run `make golden` (python -m toolkit golden) and commit tests/golden/"
-FORECAST_CATEGORIES = ("on_track", "likely", "at_risk", "off_track")
+FORECAST_CATEGORIES = ("on_track", "likely", "at_risk", "off_track", "nowcast_met", "nowcast_not_met")
 
 
 def golden_files() -> list[Path]:

@@ -194,3 +194,16 @@ def test_the_index_uses_the_one_definition_of_categories_and_banner():
     assert outputs.CATEGORIES is results.CATEGORIES and outputs.CATEGORY_COLOURS is results.CATEGORY_COLOURS
     assert outputs.banner_text is synthetic.banner_text
     assert SYNTHETIC_BANNER == "Synthetic demonstration data — not official statistics / 合成演示数据，非官方统计"
+
+def test_index_names_the_cycle_shows_the_data_vintage_and_context_rows_and_no_timings(tmp_path):
+    write_unit(tmp_path, "hainan", achieved=3)
+    summary_path = tmp_path / "units" / "hainan" / "summary.json"
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    summary.update(cycle="2011-2020", latest_year=2018, n_context=2)
+    summary_path.write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
+    html = write_index(tmp_path, run_info(unit("hainan"))).read_text(encoding="utf-8")
+    assert "《中国儿童发展纲要（2011—2020年）》" in html
+    row = rows(html)["hainan"]
+    assert 'class="num stale" data-sort="2018"' in row and "the counts are as of 2018" in row  # data end before 2020
+    assert "+2 context target(s) of another outline, not counted" in row
+    assert "Time (s)" not in html and "1.5" not in row  # timings are in run.json, not for readers

@@ -72,11 +72,90 @@ def test_observed_target_year_decides_achieved_or_not_achieved():
     row = _assess(_obs("compulsory_consolidation_9yr", years, values),
                   _target("compulsory_consolidation_9yr", ">=", 95), as_of=2020,
                   indicator_id="compulsory_consolidation_9yr")
-    assert row["category"] == "achieved" and row["p_attain"] == 1.0 and row["forecast"] == 95.2
+    # an observation, not a forecast: the value and the verdict, no interval and no probability
+    assert row["category"] == "achieved" and row["target_year_value"] == 95.2
+    assert all(math.isnan(row[c]) for c in ("p_attain", "forecast", "lo80", "hi80", "lo95", "hi95"))
     row = _assess(_obs("compulsory_consolidation_9yr", years, values),
                   _target("compulsory_consolidation_9yr", ">=", 96), as_of=2020,
                   indicator_id="compulsory_consolidation_9yr")
-    assert row["category"] == "not_achieved" and row["p_attain"] == 0.0
+    assert row["category"] == "not_achieved" and math.isnan(row["p_attain"])
+
+
+def test_a_past_target_year_without_an_observation_is_a_nowcast_not_a_prospect():
+    years = list(range(2010, 2019))
+    values = [13.1, 12.1, 10.3, 9.5, 8.9, 8.1, 7.5, 6.8, 6.1]  # real national IMR to 2018; 2020 not in the data
+    row = _assess(_obs("imr", years, values), _target("imr", "<", 10.0, year=2020), as_of=2020)
+    assert row["category"] == "nowcast_met" and row["p_attain"] > 0.99 and "target_year_not_observed" in row["flags"]
+    row = _assess(_obs("imr", years, values), _target("imr", "<", 3.0, year=2020), as_of=2020)
+    assert row["category"] == "nowcast_not_met" and row["p_attain"] < 0.5  # 6.1 in 2018 cannot reach 3 by 2020
+
+
+@pytest.mark.parametrize(("values", "comparator", "target", "expected"), [
+    ([99.7, 99.75, 99.8, 99.85, 99.9], ">=", 98.0, "already_met"),  # hospital delivery, base meets >= 98
+    ([15.0, 14.0, 13.0, 12.0, 11.0], "<=", 18.68, "already_met"),  # falling injury mortality below its target
+    ([2.77, 3.1, 3.5, 3.9, 4.21], "<", 4.0, "no_longer_met"),  # Tibet's low birth weight rising past < 4
+    ([6.0, 5.5, 5.0, 4.6, 4.2], "<", 4.0, "significant_progress"),  # an ordinary row keeps Eurostat's class
+])
+def test_the_eurostat_class_does_not_reverse_when_the_base_already_meets_the_target(values, comparator, target,
+                                                                                     expected):
+    row = _assess(_obs("imr", range(2014, 2019), values), _target("imr", comparator, target), as_of=2018)
+    assert row["eurostat_category"] == expected
+    if expected != "significant_progress":
+        assert math.isnan(row["eurostat_ratio"])
+    else:  # CAGR 2014-2018 (4.2/6)^(1/4) - 1 = -8.53%/yr against (4/6)^(1/6) - 1 = -6.54%/yr to 2020: 1.31
+        actual = (4.2 / 6.0) ** (1 / 4) - 1
+        required = (4.0 / 6.0) ** (1 / 6) - 1
+        assert row["eurostat_ratio"] == pytest.approx(actual / required)
+
+
+def test_an_attainment_year_at_the_first_observation_is_marked_as_censored():
+    row = _assess(_obs("imr", [2013, 2014, 2015], [9.5, 8.9, 8.1]), _target(), as_of=2015)
+    assert row["attain_year"] == 2013 and row["attain_year_censored"] is True  # met by 2013, perhaps earlier
+    row = _assess(_obs("imr", [2010, 2011, 2012, 2013, 2014, 2015], [13.1, 12.1, 10.3, 9.5, 8.9, 8.1]), _target(),
+                  as_of=2015)
+    assert row["attain_year"] == 2013 and row["attain_year_censored"] is False  # 2012 was observed above 10
+
+
+def test_rising_indicators_get_a_rate_of_increase_and_no_rate_once_met():
+    years = np.arange(2010, 2019)
+    values = 38 * 1.0211 ** (years - 2010)  # WHO's exclusive breastfeeding example: +2.11% a year
+    row = _assess(_obs("ebf_0_6m", years, values), _target("ebf_0_6m", ">=", 60, year=2030), as_of=2018,
+                  indicator_id="ebf_0_6m")
+    latest = 38 * 1.0211 ** 8
+    assert row["rate_kind"] == "aari" and row["aarr_observed"] == pytest.approx(0.0211, rel=1e-6)
+    assert row["aarr_required"] == pytest.approx((60 / latest) ** (1 / 12) - 1, rel=1e-9)
+    assert row["aarr_required"] > 0
+    row = _assess(_obs("ebf_0_6m", years, values), _target("ebf_0_6m", ">=", 40, year=2030), as_of=2018,
+                  indicator_id="ebf_0_6m")
+    assert math.isnan(row["aarr_required"])  # 44.9 already meets >= 40: no rate is required
+
+
+def test_a_published_base_level_is_used_before_a_trend_estimate():
+    years = [2015, 2016, 2017, 2019]
+    values = [15.82, 15.09, 13.18, 11.42]  # real national injury mortality; NBS: 2015 is 6.59 below 2010
+    target = _target("injury_mortality_u18", "<=", -1 / 6, kind="relative_change", base_year=2010)
+    target["base_value"] = 22.41  # 15.82 + 6.59, as documented in the target file's base_source
+    row = _assess(_obs("injury_mortality_u18", years, values), target, as_of=2019, indicator_id="injury_mortality_u18")
+    assert row["target_value"] == pytest.approx(22.41 * 5 / 6) and row["base_value"] == 22.41  # 18.675, not 20.24
+    assert "relative_target_base_published" in row["flags"]
+
+
+def test_only_the_comparable_segment_after_a_series_break_is_fitted():
+    obs = _obs("underweight_u5", [2000, 2015, 2016, 2017, 2018], [10, 1.49, 1.49, 1.4, 1.43])
+    obs.loc[obs["year"] == 2015, "note"] = "series_break: routine series from 2015"
+    row = _assess(obs, _target("underweight_u5", "<", 5.0), as_of=2018, indicator_id="underweight_u5")
+    assert row["n_obs"] == 4 and row["first_year"] == 2015 and "series_break" in row["flags"]
+    # regression AARR on 2015-2018 only: 1 - exp(b), b the OLS slope of ln(value) on year
+    t = np.array([2015, 2016, 2017, 2018.0])
+    b = np.polyfit(t, np.log([1.49, 1.49, 1.4, 1.43]), 1)[0]
+    assert row["aarr_observed"] == pytest.approx(1 - math.exp(b))
+
+
+def test_the_strongest_evidence_decides_when_the_latest_bound_does_not():
+    obs = _obs("nip_vaccination", [2015, 2016, 2017, 2019], [99, 99, 99, 90], [">"] * 4)
+    row = _assess(obs, _target("nip_vaccination", ">=", 95), as_of=2019, indicator_id="nip_vaccination")
+    assert pd.isna(row["met_latest"])  # '> 90' (2019) decides nothing about '>= 95'
+    assert (row["evidence_year"], row["evidence_value"], row["met_evidence"]) == (2017, 99.0, True)
 
 
 def test_too_few_points_is_insufficient_data_with_no_forecast():

@@ -131,8 +131,8 @@ def test_banner_appears_only_when_a_unit_is_synthetic():
 
 def test_key_numbers_block_counts_categories_overall_and_per_region():
     text = fragments.key_numbers(_run({"national": False, "beijing": True, "henan": True, "gansu": True}))
-    assert "counts: achieved=2, not_achieved=1, on_track=1, likely=1, at_risk=1, off_track=1, " \
-           "insufficient_data=1" in text
+    assert "counts: achieved=2, not_achieved=1, nowcast_met=0, nowcast_not_met=0, on_track=1, likely=1, at_risk=1, " \
+           "off_track=1, insufficient_data=1" in text
     assert "east: achieved=1, on_track=1" in text and "west: at_risk=1, insufficient_data=1" in text
 
 

@@ -98,3 +98,39 @@ def test_a_dollar_sign_in_a_name_prints_literally_in_a_chart():
     image = png(fig, dpi=40)  # raised ValueError from mathtext before
     plt.close(fig)
     assert image.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_comparison_line_is_cut_at_long_gaps_and_at_comparability_breaks():
+    from toolkit.reports.unit_report.figures import line_segments
+
+    series = pd.DataFrame({"year": [2000, 2015, 2016, 2017, 2018, 2019, 2020],
+                           "value": [10, 1.49, 1.49, 1.4, 1.43, 1.4, 1.3],
+                           "note": ["", "", "", "series_break: new survey", "", "", ""]})
+    # 2000 -> 2015 is a 15-year gap, and a new series starts in 2017: three segments, none drawn across
+    assert [list(s["year"]) for s in line_segments(series)] == [[2000], [2015, 2016], [2017, 2018, 2019, 2020]]
+
+
+def test_the_final_evaluation_words_observations_nowcasts_censored_years_and_context_as_such(tmp_path):
+    context = report.prepare("national", output_dir=str(tmp_path), cycle_override="2011-2020")
+    rows = context.results.set_index("indicator_id")
+    scorecard = tables.scorecard(context).data
+    # IMR 5.4 in 2020 (NBS) against < 10: observed, no interval, no probability
+    assert rows.loc["imr", "category"] == "achieved" and rows.loc["imr", "target_year_value"] == 5.4
+    assert pd.isna(rows.loc["imr", "lo80"]) and pd.isna(rows.loc["imr", "p_attain"])
+    assert "observed 5.40" in scorecard and "5.40 [5.40, 5.40]" not in scorecard
+    # injury: 2020 not in the data, so a nowcast, against 22.41 x 5/6 = 18.675 (the published-difference base)
+    assert rows.loc["injury_mortality_u18", "category"] == "nowcast_met"
+    assert rows.loc["injury_mortality_u18", "target_value"] == pytest.approx(22.41 * 5 / 6)
+    assert "nowcast 10.48" in scorecard
+    # vaccination: '> 90' in 2019 decides nothing, '> 99' in 2017 proves >= 95
+    assert "met in 2017 (&gt; 99.00); the later bound does not decide" in scorecard
+    # the Women's Outline's targets are shown as context and not counted
+    assert rows.loc["mmr", "target_role"] == "context" and context.n_context == 2
+    assert "context: another outline&#x27;s target, not counted" in scorecard
+    assert sum(context.counts.values()) + context.n_context == len(context.results)
+    # underweight: only the routine series from 2015 is fitted (the 2000 survey value is not comparable)
+    assert rows.loc["underweight_u5", "first_year"] == 2015 and "series_break" in rows.loc["underweight_u5", "flags"]
+    rates = tables.rates_table(context).data
+    assert "AARI" in rates and "none (target met)" in rates
+    # anaemia meets < 12 from its first observation (2016): the year is an upper bound, and says so
+    assert bool(rows.loc["anaemia_u5", "attain_year_censored"]) and "≤2016 (first observation)" in scorecard

@@ -14,12 +14,13 @@ from typing import Any
 import pandas as pd
 
 #: The results contract's categories, in display order.
-CATEGORIES = ("achieved", "not_achieved", "on_track", "likely", "at_risk", "off_track", "insufficient_data",
-              "no_target")
+CATEGORIES = ("achieved", "not_achieved", "nowcast_met", "nowcast_not_met", "on_track", "likely", "at_risk",
+              "off_track", "insufficient_data", "no_target")
 #: Background colour of each category (reports, overview figures, index).
 CATEGORY_COLOURS = {
     "achieved": "#1a9850", "on_track": "#66bd63", "likely": "#d9ef8b", "at_risk": "#fdae61",
     "off_track": "#d73027", "not_achieved": "#d73027", "insufficient_data": "#bdbdbd", "no_target": "#f0f0f0",
+    "nowcast_met": "#a6d96a", "nowcast_not_met": "#f46d43",
 }
 #: Categories whose colour is dark enough to need white text.
 DARK_CATEGORIES = frozenset({"achieved", "off_track", "not_achieved"})
@@ -42,7 +43,15 @@ RESULT_COLUMNS = [
 ]
 #: Extra columns (allowed by the contract) that make a row readable on its own.
 EXTRA_COLUMNS = ["area", "direction", "unit", "transform", "n_censored", "latest_qualifier", "target_kind", "base_year",
-                 "base_value", "target_plan", "target_layer",
+                 "base_value", "target_plan", "target_layer", "target_role",
+                 # the observed value of the target year (achieved / not_achieved rows: no forecast there)
+                 "target_year_value", "target_year_qualifier",
+                 # the latest observation that decides whether the target is met (a bound may not)
+                 "evidence_year", "evidence_value", "evidence_qualifier", "met_evidence",
+                 # True: met from the first observation on, so attain_year is an upper bound ("by 2010")
+                 "attain_year_censored",
+                 # aarr: rate of reduction (falling indicators); aari: rate of increase (rising ones)
+                 "rate_kind",
                  # the mid-term view (toolkit.engine.path; docs/methods.md): the straight path base -> target
                  "path_base_year", "path_base_value", "path_year", "path_expected", "path_progress_ratio",
                  "path_status", "midterm_year", "midterm_path_value", "midterm_value", "midterm_lo80",
@@ -63,15 +72,21 @@ FLAG_TEXT = {
                                       "(not observed); its uncertainty is carried into p_attain",
     "relative_target_base_missing": "relative target cannot be resolved: no base-year value and no trend",
     "target_year_not_observed": "the target year has passed but has no observation; the value is a nowcast",
+    "relative_target_base_published": "relative target resolved from the base-year level the target file documents "
+                                      "(base_source), not from a trend",
+    "series_break": "the series has a comparability break; only the points from the break on are used",
 }
 #: Categories of rows with a target.
 TARGET_CATEGORIES = [c for c in CATEGORIES if c != "no_target"]
+#: ``target_role`` of a target from another plan shown beside the Outline's (the Women's Outline's MMR and
+#: hospital delivery in the 2011-2020 set): listed, never counted with the Outline's own targets.
+CONTEXT_ROLE = "context"
 #: Categories counted as "on track" in the regional shares: met already, or P(attain) >= the on_track bound.
 ON_TRACK = ("achieved", "on_track")
 #: Integer columns that are always filled, and those that may be empty (nullable Int64).
 INT_COLUMNS = ("n_obs", "n_censored")
 NULLABLE_INT_COLUMNS = ("target_year", "first_year", "latest_year", "attain_year", "attain_year_lo",
-                        "attain_year_hi", "base_year", "path_base_year", "path_year", "midterm_year")
+                        "attain_year_hi", "base_year", "path_base_year", "path_year", "midterm_year", "evidence_year")
 
 
 def typed_results(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -82,10 +97,24 @@ def typed_results(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     for col in NULLABLE_INT_COLUMNS:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
     frame["met_latest"] = frame["met_latest"].astype("boolean")
-    frame["midterm_observed"] = frame["midterm_observed"].astype("boolean")
+    for col in ("midterm_observed", "met_evidence", "attain_year_censored"):
+        frame[col] = frame[col].astype("boolean")
     return frame
 
 
 def targeted(results: pd.DataFrame) -> pd.DataFrame:
     """The rows of indicators that have a target (``no_target`` rows, trend only, dropped)."""
     return results[results["category"] != "no_target"]
+
+
+def counted(results: pd.DataFrame) -> pd.DataFrame:
+    """The rows counted in category totals: targeted rows of the plan's own targets (context rows dropped)."""
+    rows = targeted(results)
+    return rows[rows["target_role"].fillna("") != CONTEXT_ROLE] if "target_role" in rows else rows
+
+
+def verdict_probability(results: pd.DataFrame) -> pd.Series:
+    """``p_attain`` with an observed target year counted as 1 (achieved) or 0 (not achieved): for averages
+    across units only. The rows themselves leave ``p_attain`` empty there (an observation is no probability)."""
+    observed = results["category"].map({"achieved": 1.0, "not_achieved": 0.0})
+    return results["p_attain"].astype(float).fillna(observed)

@@ -26,7 +26,7 @@ REQUIRED_PARAMETERS = ("unit_id", "output_dir")
 SUMMARY_FILE, RESULTS_FILE = "summary.json", "results.csv"
 UNIT_FILES = (SUMMARY_FILE, RESULTS_FILE)
 SUMMARY_KEYS = ("unit_id", "name_en", "name_zh", "region", "synthetic", "target_set", "cycle", "local_plans", "as_of",
-                "latest_year", "counts",
+                "latest_year", "counts", "n_context",
                 "n_indicators", "data_files")
 LOCK_NAME = ".toolkit-run.lock"
 MANIFEST_NAME = "run.json"

@@ -25,7 +25,7 @@ from toolkit.engine.path import path_columns
 from toolkit.engine.series import SeriesData, bound_meets, p_meets, series_transform
 from toolkit.engine.settings import AssessSettings
 from toolkit.engine.transforms import Transform
-from toolkit.inputs.catalog import load_indicators, resolve_target_value
+from toolkit.inputs.catalog import load_indicators, resolve_target_value, target_met
 
 
 @dataclass
@@ -65,21 +65,31 @@ def _first_year_at(prob: np.ndarray, years: np.ndarray, level: float) -> float:
     return float(years[hit[0]]) if hit.size else math.nan
 
 
-def _regression_aarr(series: SeriesData) -> float:
+def _regression_rate(series: SeriesData, rate_kind: str) -> float:
+    """UNICEF's regression rate over all points: AARR for indicators that should fall, AARI for rising ones."""
     values = series.point_values
     if len(values) < 2 or (values <= 0).any():
         return math.nan
-    return rates.aarr(series.point_years.astype(float), values)
+    years = series.point_years.astype(float)
+    return rates.aari(years, values) if rate_kind == "aari" else rates.aarr(years, values)
 
 
-def _eurostat(series: SeriesData, target: float, target_year: int, thresholds) -> tuple[float, str]:
-    """Eurostat actual/required CAGR ratio from the first point of the 15-year window to the latest."""
+def _eurostat(series: SeriesData, target: float, target_year: int, comparator: str, thresholds) -> tuple[float, str]:
+    """Eurostat actual/required CAGR ratio from the first point of the 15-year window to the latest.
+
+    Eurostat's classes measure progress *towards* a target; from a base that already meets it the required
+    rate points the other way and the classes reverse (a falling mortality rate reads "moving away"). Such
+    rows get their own class instead: ``already_met`` (base and latest meet the target) or
+    ``no_longer_met`` (the base met it, the latest does not), and no ratio.
+    """
     years, values = series.point_years, series.point_values
     if len(years) < 2:
         return math.nan, ""
     first = int(np.argmax(years >= years[-1] - 15))
     if years[first] == years[-1] or target_year <= years[first]:
         return math.nan, ""
+    if target_met(values[first], comparator, target):
+        return math.nan, "already_met" if target_met(values[-1], comparator, target) else "no_longer_met"
     ratio = rates.eurostat_ratio(values[first], values[-1], int(years[first]), int(years[-1]), target, int(target_year))
     if not np.isfinite(ratio):
         return math.nan, ""
@@ -91,11 +101,13 @@ def _empty_row(unit_id: str, indicator: pd.Series, target: pd.Series | None, tar
     row.update(unit_id=unit_id, indicator_id=indicator.name, target_set=target_set, as_of=as_of, n_obs=0,
                area=indicator["area"], direction=indicator["direction"], unit=indicator["unit"], n_censored=0,
                met_latest=pd.NA, model="", eurostat_category="", flags="", latest_qualifier="", target_plan="",
-               target_layer="", path_status="", midterm_observed=pd.NA)
+               target_layer="", path_status="", midterm_observed=pd.NA, rate_kind="", target_role="",
+               attain_year_censored=pd.NA, met_evidence=pd.NA, evidence_qualifier="", target_year_qualifier="")
     if target is not None:
         row.update(comparator=target["comparator"], target_year=int(target["target_year"]),
                    target_kind=target["target_kind"], base_year=target["base_year"],
                    target_plan=_text(target.get("plan")), target_layer=_text(target.get("layer")) or "national")
+        row["target_role"] = _text(target.get("kind"))
         # The plan's own area where the target set gives one (the 2021-2030 Outline has seven areas, and
         # puts injury under safety); else the catalog's.
         row["area"] = _text(target.get("area")) or row["area"]
@@ -139,10 +151,13 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
             row["model"] = fit.name
         except InsufficientDataError:
             fit = None
-    row["aarr_observed"] = _regression_aarr(series)
+    row["rate_kind"] = "aari" if indicator["direction"] == "increase" else "aarr"
+    row["aarr_observed"] = _regression_rate(series, row["rate_kind"])
 
     flags = quality_flags(series, indicator, transform, as_of=as_of, short_below=settings.trend.min_backtest_points,
                           synthetic=synthetic)
+    if series.break_year is not None:
+        flags.append("series_break")
     result = Assessment(row=row, points=points, bounds=bounds, fit=fit, transform=transform)
     if target is None:
         row["category"] = "no_target"
@@ -164,6 +179,12 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
     verdicts = [bound_meets(v, q, comparator, target_value) for v, q in zip(series.values, series.qualifiers)]
     if verdicts:
         row["met_latest"] = pd.NA if verdicts[-1] is None else bool(verdicts[-1])
+        # The latest observation that decides the question (a bound such as "> 90" may not decide ">= 95").
+        deciding = [i for i, v in enumerate(verdicts) if v is not None]
+        if deciding:
+            i = deciding[-1]
+            row.update(evidence_year=int(series.years[i]), evidence_value=float(series.values[i]),
+                       evidence_qualifier=str(series.qualifiers[i]), met_evidence=bool(verdicts[i]))
     _rates_columns(row, series, target_value, target_year, settings)
     in_target_year = np.nonzero(series.years == target_year)[0]
     observed_verdict = verdicts[in_target_year[-1]] if in_target_year.size else None
@@ -171,13 +192,10 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
         flags.append("target_year_not_observed")
 
     if observed_verdict is not None:
+        # An observation, not a forecast: the verdict and the value, no interval and no probability.
         last = in_target_year[-1]
-        row.update(category="achieved" if observed_verdict else "not_achieved", p_attain=float(observed_verdict))
-        if series.is_point[last]:
-            value = float(series.values[last])
-            row.update(forecast=value, lo80=value, hi80=value, lo95=value, hi95=value)
-        elif fit is not None:
-            _forecast_columns(row, fit, transform, target_year, settings)
+        row.update(category="achieved" if observed_verdict else "not_achieved",
+                   target_year_value=float(series.values[last]), target_year_qualifier=str(series.qualifiers[last]))
     elif fit is None:
         row["category"] = "insufficient_data"
     else:
@@ -188,7 +206,10 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
             pred = fit.predictive(np.array([target_year], dtype=float))
             p = float(p_meets(pred.cdf(np.array([transform.forward(target_value)])), comparator)[0])
         row["p_attain"] = p
-        row["category"] = _category(p, settings.categories)
+        if target_year <= as_of:  # a past year without an observation: a nowcast, not a prospect
+            row["category"] = "nowcast_met" if p >= 0.5 else "nowcast_not_met"
+        else:
+            row["category"] = _category(p, settings.categories)
     _attainment_years(row, series, verdicts, fit, transform, comparator, target_value, as_of, settings)
     if settings.path is not None:
         row.update(path_columns(series, fit, transform, comparator=comparator, target_value=target_value,
@@ -209,11 +230,15 @@ def _resolve_target(target: pd.Series, series: SeriesData, fit: TrendFit | None,
 
 def _base_value(target: pd.Series, series: SeriesData, fit: TrendFit | None,
                 transform) -> tuple[float | None, list[str]]:
-    """The unit's own base-year value: observed if there is a point that year, else the trend's median."""
+    """The unit's own base-year value: observed if there is a point that year, else the published level the
+    target file gives (``base_value``, with its ``base_source``), else the trend's median."""
     base_year = int(target["base_year"])
     observed = series.point_values[series.point_years == base_year]
     if observed.size:
         return float(observed[-1]), ["relative_target_base_observed"]
+    published = target.get("base_value")
+    if published is not None and not pd.isna(published):  # a level the target file documents (base_source)
+        return float(published), ["relative_target_base_published"]
     if fit is None:
         return None, ["relative_target_base_missing"]
     base = float(transform.inverse(fit.predictive(np.array([base_year], dtype=float)).median())[0])
@@ -232,11 +257,16 @@ def _p_with_uncertain_base(fit: TrendFit, transform, target: pd.Series, target_y
 def _rates_columns(row: dict, series: SeriesData, target_value: float, target_year: int,
                    settings: AssessSettings) -> None:
     years, values = series.point_years, series.point_values
-    if len(years) and target_year > years[-1] and values[-1] > 0 and target_value > 0:
-        # Discrete form, like the regression AARR (1 - e^b) it sits beside, so the two compare directly.
-        row["aarr_required"] = rates.required_aarr(float(values[-1]), target_value, int(years[-1]), target_year,
-                                                   form="discrete")
-    ratio, category = _eurostat(series, target_value, target_year, settings.eurostat_thresholds)
+    already = len(values) and target_met(values[-1], row["comparator"], target_value)
+    if len(years) and target_year > years[-1] and values[-1] > 0 and target_value > 0 and not already:
+        # Discrete form, like the regression rate (1 - e^b, e^b - 1) it sits beside, so the two compare
+        # directly. Empty once the latest point meets the target: no rate is then required.
+        latest, year = float(values[-1]), int(years[-1])
+        if row["rate_kind"] == "aari":
+            row["aarr_required"] = rates.required_aari(latest, target_value, year, target_year)
+        else:
+            row["aarr_required"] = rates.required_aarr(latest, target_value, year, target_year, form="discrete")
+    ratio, category = _eurostat(series, target_value, target_year, row["comparator"], settings.eurostat_thresholds)
     row.update(eurostat_ratio=ratio, eurostat_category=category)
 
 
@@ -268,7 +298,8 @@ def _attainment_years(row: dict, series: SeriesData, verdicts: list[bool | None]
         while first > 0 and verdicts[first - 1]:
             first -= 1
         year = float(series.years[first])
-        row.update(attain_year=year, attain_year_lo=year, attain_year_hi=year)
+        # Met from the first observation on: the target may have been met earlier; the year is an upper bound.
+        row.update(attain_year=year, attain_year_lo=year, attain_year_hi=year, attain_year_censored=first == 0)
         return
     if fit is None:
         return

@@ -142,6 +142,32 @@ def required_aarr(current: float, target: float, t_now: float, t_target: float, 
     return _rate(float(current), float(target), float(t_target) - float(t_now), form)
 
 
+def aari(years: Sequence[float] | np.ndarray, values: Sequence[float] | np.ndarray) -> float:
+    """Regression average annual rate of increase (UNICEF/WHO AARI): ``exp(b) - 1``, the rising twin of
+    :func:`aarr` (positive when the value rises), for indicators whose good direction is up.
+
+    Examples
+    --------
+    >>> years = [2000, 2005, 2010]
+    >>> round(aari(years, [38 * 1.0211 ** (y - 2000) for y in years]), 4)  # WHO breastfeeding: 2.11%
+    0.0211
+    """
+    rate = aarr(years, values, form="discrete")
+    return NAN if math.isnan(rate) else -rate
+
+
+def required_aari(current: float, target: float, t_now: float, t_target: float) -> float:
+    """Rate of increase needed from ``current`` to ``target``: ``(target/current)**(1/(T-t)) - 1`` (discrete).
+
+    Examples
+    --------
+    >>> round(required_aari(38, 50, 2012, 2025), 4)  # WHO: exclusive breastfeeding 38% -> 50%
+    0.0213
+    """
+    rate = required_aarr(current, target, t_now, t_target, form="discrete")
+    return NAN if math.isnan(rate) else -rate
+
+
 def cagr(v0: float, v1: float, t0: float, t1: float) -> float:
     """Compound annual growth rate ``(v1/v0)**(1/(t1-t0)) - 1`` (Eurostat, UNSD).
 

@@ -17,6 +17,8 @@ from toolkit.engine.transforms import Transform, get_transform
 from toolkit.inputs.catalog import target_met
 
 GOOD_IF_LOW = {"<", "<="}
+#: How an observation's ``note`` marks the first value of a series not comparable with the earlier values.
+SERIES_BREAK = "series_break"
 
 
 @dataclass(frozen=True)
@@ -27,16 +29,25 @@ class SeriesData:
     values: np.ndarray
     qualifiers: np.ndarray
     is_point: np.ndarray
+    break_year: int | None = None  # the latest comparability break: earlier observations were dropped
 
     @classmethod
     def from_frame(cls, observations: pd.DataFrame, as_of: int) -> SeriesData:
+        """The observations up to ``as_of``, from the latest comparability break on (a ``note`` starting
+        with ``series_break`` marks the first observation of a new, non-comparable series)."""
         years = observations["year"].to_numpy()
         keep = years <= as_of
+        break_year = None
+        if "note" in observations:
+            breaks = observations["note"].fillna("").astype(str).str.startswith(SERIES_BREAK).to_numpy() & keep
+            if breaks.any():
+                break_year = int(years[breaks].max())
+                keep &= years >= break_year
         order = np.argsort(years[keep], kind="stable")
         qualifiers = observations["qualifier"].to_numpy(object)[keep][order]
         qualifiers = np.array(["=" if (q is None or q != q or q == "") else str(q) for q in qualifiers], dtype=object)
         return cls(years=years[keep][order].astype(int), values=observations["value"].to_numpy(float)[keep][order],
-                   qualifiers=qualifiers, is_point=qualifiers == "=")
+                   qualifiers=qualifiers, is_point=qualifiers == "=", break_year=break_year)
 
     def __len__(self) -> int:
         return len(self.years)

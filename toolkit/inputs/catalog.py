@@ -106,9 +106,9 @@ def bounds_text(indicator_id: str, indicators: pd.DataFrame | None = None) -> st
 COMPARATOR_HINT = ("use one of: '<', '<=', '>', '>=' (write ≤, 以下 or 'below' as '<='; ≥, 以上 or 'at least' "
                    "as '>=')")
 TARGET_CONFIDENCE = ("high", "medium")
-#: A plan's main target (主要目标), a figure stated among its strategy measures (策略措施), or a benchmark
-#: taken from another plan.
-TARGET_ROLES = ("main_target", "strategy_measure", "benchmark")
+#: A plan's main target (主要目标), a figure stated among its strategy measures (策略措施), a benchmark
+#: taken from another plan, or a target of another outline listed for context (never counted).
+TARGET_ROLES = ("main_target", "strategy_measure", "benchmark", "context")
 #: The seven areas of the 2021-2030 Outline (not the indicator catalog's areas).
 OUTLINE_AREAS = ("health", "safety", "education", "welfare", "family", "environment", "legal_protection")
 TARGET_SCHEMA = pa.DataFrameSchema({
@@ -128,6 +128,10 @@ TARGET_SCHEMA = pa.DataFrameSchema({
     "area": text_column(choice(OUTLINE_AREAS), nullable=True, required=False),
     # Optional: the plan a target comes from, as published (a layered local set names its own plan).
     "plan": text_column(nullable=True, required=False),
+    # Optional: a relative target's base-year level where it is published (or implied by published
+    # figures) but not in the observations, and where it was read; used before any trend estimate.
+    "base_value": pa.Column("float64", nullable=True, coerce=True, required=False),
+    "base_source": text_column(nullable=True, required=False),
 })
 TARGET_COLUMNS = list(TARGET_SCHEMA.columns)
 

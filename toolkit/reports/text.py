@@ -26,10 +26,15 @@ def latest_text(row) -> str:
 
 
 def attain_text(row, horizon: int) -> str:
-    """'2013' for an observed year, '2024 [2023–2026]' for a forecast, 'not by 2050' when out of reach."""
+    """'2013' for an observed year, '≤2010 (first observation)' when the series meets the target from its
+    first observation (the target may have been met earlier), '2024 [2023–2026]' for a forecast, 'not by
+    2050' when out of reach."""
     if pd.isna(row.attain_year):
         return "-" if not row.model else f"not by {horizon}"
     lo, hi = row.attain_year_lo, row.attain_year_hi
+    censored = getattr(row, "attain_year_censored", False)
+    if censored is not None and censored is not pd.NA and bool(censored):
+        return f"≤{fmt(row.attain_year)} (first observation)"
     if pd.notna(lo) and pd.notna(hi) and lo == hi == row.attain_year:
         return fmt(row.attain_year)
     hi = "later" if pd.isna(hi) else fmt(hi)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.contracts.observations import is_point
-from toolkit.contracts.results import ON_TRACK, TARGET_CATEGORIES, targeted
+from toolkit.contracts.results import ON_TRACK, TARGET_CATEGORIES, targeted, verdict_probability
 from toolkit.inputs.catalog import OUTLINE_AREAS
 from toolkit.inputs.units import REGIONS
 
@@ -78,9 +78,11 @@ def counts_by_area(results: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFr
 
 
 def province_rows(results: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Targeted rows of provinces, with their region; ``p_attain`` counts an observed verdict as 1 or 0."""
     region = results["unit_id"].map(units["region"])
     keep = region.isin(REGIONS)
-    return results[keep & (results["category"] != "no_target")].assign(region=region[keep])
+    rows = results[keep & (results["category"] != "no_target")]
+    return rows.assign(region=region[keep], p_attain=verdict_probability(rows))
 
 
 def regional_summary(results: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:

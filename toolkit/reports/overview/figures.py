@@ -29,8 +29,8 @@ __all__ = ["category_heatmap", "area_bars", "regional_heatmap", "gap_figure", "u
            "show", "show_heatmap", "show_areas", "show_regions", "show_gaps", "show_urban_rural", "LEGEND_GROUPS"]
 
 #: Heatmap colour classes: off_track and not_achieved share a colour; not_achieved cells carry a cross.
-LEGEND_GROUPS = [("achieved",), ("on_track",), ("likely",), ("at_risk",), ("off_track", "not_achieved"),
-                 ("insufficient_data",)]
+LEGEND_GROUPS = [("achieved",), ("nowcast_met",), ("on_track",), ("likely",), ("at_risk",),
+                 ("off_track", "not_achieved"), ("nowcast_not_met",), ("insufficient_data",)]
 WIDTH = 12.5  # inches: ~1000 px at DPI
 RATIO_COLOUR = "#e6550d"
 CV_COLOUR = "#3182bd"

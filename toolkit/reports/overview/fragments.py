@@ -87,7 +87,10 @@ def title(run: RunData) -> HTML:
                 f'<p class="tk-muted">{escape(run.cycle_name)}<br>{len(run.summaries)} units · '
                 f'target set <b>{escape(run.target_set)}</b> · '
                 f"data up to <b>{run.as_of}</b> · {run.targeted['indicator_id'].nunique()} indicators with a target"
-                f" · data files: {files}</p>")
+                f" · data files: {files}"
+                + (f"<br>{run.n_context} rows of another outline's targets (context, e.g. the Women's Outline's "
+                   "maternal mortality) are left out of every count and comparison below." if run.n_context else "")
+                + "</p>")
 
 
 def gap_summary(run: RunData) -> HTML:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit.contracts.cycles import CYCLES, Cycle
-from toolkit.contracts.results import targeted
+from toolkit.contracts.results import CONTEXT_ROLE, targeted
 from toolkit.contracts.run_folder import RunFolder, data_file_paths
 from toolkit.core.errors import BatchError, Problem
 from toolkit.core.paths import OUTPUTS_DIR
@@ -35,6 +35,7 @@ class RunData:
     as_of: int
     target_set: str
     cycle: Cycle | None = None  # None: summaries of a run made before cycles were recorded
+    n_context: int = 0  # rows of another outline's targets, left out of every comparison
 
     @property
     def cycle_name(self) -> str:
@@ -66,6 +67,9 @@ def load_run(run_dir: str | Path = "") -> RunData:
             "results.csv or units/<unit>/summary.json is missing",
             "run the batch first (`make run` or `python -m toolkit run --out DIR`) and pass that folder as run_dir")])
     results = pd.read_csv(results_path, dtype={"unit_id": str, "indicator_id": str, "category": str})
+    # Another outline's targets (context rows) are listed in the unit reports, never compared or counted here.
+    n_context = int((results.get("target_role", pd.Series(dtype=str)).fillna("") == CONTEXT_ROLE).sum())
+    results = results[results.get("target_role", pd.Series("", index=results.index)).fillna("") != CONTEXT_ROLE]
     # units/ may still hold units of an older run into the same folder; results.csv lists only this run's
     summaries = summaries[summaries["unit_id"].isin(set(results["unit_id"]))]
     units = load_units()
@@ -83,7 +87,7 @@ def load_run(run_dir: str | Path = "") -> RunData:
     cycle = CYCLES.get(str(cycles.mode().iloc[0])) if len(cycles) else None
     return RunData(run_dir=run_dir, results=results, summaries=summaries, observations=observations,
                    indicators=load_indicators(), units=units.loc[order], as_of=as_of, target_set=target_set,
-                   cycle=cycle)
+                   cycle=cycle, n_context=n_context)
 
 
 def targeted_indicators(run: RunData) -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit.contracts.cycles import CYCLES, LATEST, Cycle
-from toolkit.contracts.results import CATEGORIES, targeted
+from toolkit.contracts.results import CATEGORIES, CONTEXT_ROLE, counted, targeted
 from toolkit.contracts.run_folder import RESULTS_FILE, SUMMARY_FILE, split_paths
 from toolkit.contracts.synthetic import is_synthetic
 from toolkit.core import io
@@ -66,8 +66,14 @@ class ReportContext:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = self.results["category"].value_counts()
+        """Rows per category; context rows (another outline's targets) are counted apart, in ``n_context``."""
+        rows = pd.concat([counted(self.results), self.results[self.results["category"] == "no_target"]])
+        counts = rows["category"].value_counts()
         return {name: int(counts.get(name, 0)) for name in CATEGORIES}
+
+    @property
+    def n_context(self) -> int:
+        return len(targeted(self.results)) - len(counted(self.results))
 
 
 def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str = "", data_override: str = "",
@@ -131,6 +137,7 @@ def summary(context: ReportContext) -> dict:
         "as_of": context.as_of,
         "latest_year": context.latest_year,
         "counts": context.counts,
+        "n_context": context.n_context,
         "n_indicators": int(len(context.results)),
         "data_files": [display_path(p) for p in context.data_paths],
     }
@@ -153,8 +160,14 @@ def key_results(context: ReportContext) -> str:
             f" | target {row.comparator}{fmt(row.target_value, 2)} in {fmt(row.target_year)}"
             f" | forecast {fmt(row.forecast, 2)} [{fmt(row.lo80, 2)}, {fmt(row.hi80, 2)}]"
             f" | p {fmt(row.p_attain, 2)} | year {attain_text(row, context.params.attain_horizon)}"
-            f" | aarr {fmt(row.aarr_observed * 100, 2)}/{fmt(row.aarr_required * 100, 2)} %/yr"
-            f" | eurostat {fmt(row.eurostat_ratio, 2)}"
+            f" | {row.rate_kind or 'aarr'} {fmt(row.aarr_observed * 100, 2)}/{fmt(row.aarr_required * 100, 2)} %/yr"
+            f" | eurostat {fmt(row.eurostat_ratio, 2)}{' ' + row.eurostat_category if row.eurostat_category else ''}"
+            + (f" | observed {row.target_year_qualifier if row.target_year_qualifier in ('>', '<') else ''}"
+               f"{fmt(row.target_year_value, 2)}" if pd.notna(row.target_year_value) else "")
+            + (f" | evidence {row.evidence_qualifier if row.evidence_qualifier in ('>', '<') else ''}"
+               f"{fmt(row.evidence_value, 2)} ({fmt(row.evidence_year)})"
+               if pd.notna(row.evidence_year) and pd.isna(row.met_latest) else "")
+            + (f" | role {row.target_role}" if row.target_role == CONTEXT_ROLE else "")
             + _path_text(row)
         )
     return "\n".join(lines)

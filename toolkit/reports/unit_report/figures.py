@@ -17,6 +17,7 @@ from IPython.display import display
 
 from toolkit.contracts.observations import is_point
 from toolkit.engine.assess import Assessment
+from toolkit.engine.series import SERIES_BREAK
 from toolkit.inputs.catalog import unit_label
 from toolkit.reports.figures import png, theme
 
@@ -26,6 +27,7 @@ COMPARISON_COLOUR = "#737373"
 PANEL_SIZE = (6.0, 3.4)  # inches per chart; at REPORT_DPI two panels fill a 960-px column
 REPORT_DPI = 80
 HEADER_INCHES = 1.5  # room for the figure title and the shared legend
+MAX_LINE_GAP = 5  # years: a comparison line is not drawn straight across a longer gap
 
 
 def _year_span(assessment: Assessment, as_of: int) -> tuple[int, int]:
@@ -51,9 +53,9 @@ def indicator_chart(ax: plt.Axes, assessment: Assessment, *, name: str, unit: st
                         linewidth=0, label="80% interval")
         ax.plot(fan["year"], fan["median"], color=FAN_COLOUR, linewidth=1.5, label=f"trend ({row['model']})")
     if comparison is not None and len(comparison):
-        comp = comparison.sort_values("year")
-        ax.plot(comp["year"], comp["value"], color=COMPARISON_COLOUR, linestyle="--", marker=".", linewidth=1,
-                label=comparison_label)
+        for i, segment in enumerate(line_segments(comparison)):
+            ax.plot(segment["year"], segment["value"], color=COMPARISON_COLOUR, linestyle="--", marker=".",
+                    linewidth=1, label=comparison_label if i == 0 else None)
     if len(assessment.points):
         # Plain Axes.scatter: seaborn's scatterplot forces a tick-label layout per chart (a third of the cost).
         ax.scatter(assessment.points["year"], assessment.points["value"], color="black", s=22, zorder=3,
@@ -78,6 +80,17 @@ def indicator_chart(ax: plt.Axes, assessment: Assessment, *, name: str, unit: st
     ax.set_xlim(start - 0.5, end + 0.5)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=6, integer=True))
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5))
+
+
+def line_segments(series: pd.DataFrame, max_gap: int = MAX_LINE_GAP) -> list[pd.DataFrame]:
+    """A series cut where a line would claim what the data do not say: across a gap of more than
+    ``max_gap`` years, or across a comparability break (a ``note`` starting with ``series_break``)."""
+    series = series.sort_values("year")
+    years = series["year"].to_numpy()
+    notes = series["note"].fillna("").astype(str) if "note" in series else pd.Series("", index=series.index)
+    starts = (np.diff(years, prepend=years[0]) > max_gap) | notes.str.startswith(SERIES_BREAK).to_numpy()
+    segment = np.cumsum(starts)
+    return [series[segment == k] for k in np.unique(segment)]
 
 
 def area_figure(assessments: list[Assessment], indicators: pd.DataFrame, *, as_of: int, title: str,

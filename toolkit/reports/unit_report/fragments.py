@@ -12,9 +12,10 @@ from html import escape
 import pandas as pd
 from IPython.display import HTML
 
-from toolkit.contracts.results import FLAG_TEXT, targeted
+from toolkit.contracts.results import CONTEXT_ROLE, FLAG_TEXT, targeted
 from toolkit.contracts.synthetic import SYNTHETIC_BANNER
 from toolkit.core.paths import display_path
+from toolkit.evaluation.calibration import calibration_record
 from toolkit.inputs.catalog import unit_label
 from toolkit.inputs.unit_targets import LOCAL
 from toolkit.reports.html import category_badge, html, table
@@ -24,11 +25,13 @@ from toolkit.reports.unit_report.context import ReportContext
 CATEGORY_TEXT = {
     "achieved": "target met in the target year (observed)",
     "not_achieved": "target missed in the target year (observed)",
+    "nowcast_met": "the target year has passed without an observation; the nowcast says met (P at least 50%)",
+    "nowcast_not_met": "the target year has passed without an observation; the nowcast says missed (P below 50%)",
     "on_track": "P(attain) at least {on_track:.0%}",
     "likely": "P(attain) from {likely:.0%} to {on_track:.0%}",
     "at_risk": "P(attain) from {at_risk:.0%} to {likely:.0%}",
     "off_track": "P(attain) below {at_risk:.0%}",
-    "insufficient_data": "too few point observations for a forecast",
+    "insufficient_data": "too few point observations for a forecast (the observed status is shown beside it)",
     "no_target": "no target in this set; trend only",
 }
 
@@ -99,25 +102,70 @@ def scorecard(context: ReportContext) -> HTML:
             "unit": unit_label(r.unit),
             "latest (year)": latest_text(r),
             "at the latest observation": _latest_status(r),
-            "target": f"{r.comparator} {fmt(r.target_value, 2)} by {fmt(r.target_year)}"
-                      + (" (local plan)" if r.target_layer == LOCAL else ""),
+            "target": _row_target_text(r),
             "category": category_badge(r.category),
-            "P(attain)": fmt(r.p_attain, 2),
-            "forecast [80% interval]": f"{fmt(r.forecast, 2)} [{fmt(r.lo80, 2)}, {fmt(r.hi80, 2)}]",
+            "P(attain)": fmt(r.p_attain, 2) if pd.notna(r.p_attain) else _no_probability(r),
+            "target year: forecast [80%]": _forecast_text(r),
             "year met [80%]": attain_text(r, context.params.attain_horizon),
             "model": r.model or "-",
         })
     legend = "".join(
         f"<li>{category_badge(c)} {escape(t.format(**context.params.categories))}</li>" for c, t in CATEGORY_TEXT.items())
     return html(f"<h2>Scorecard</h2>{table(pd.DataFrame(rows), raw_columns=('category',))}"
-                 f'<ul class="tk-muted">{legend}</ul>')
+                 f'<ul class="tk-muted">{legend}</ul>{calibration_note()}')
+
+
+#: The method evaluation page, relative to a unit page (html/<unit>.html) of a run folder.
+METHOD_EVALUATION_HREF = "../method_evaluation.html"
+
+
+def calibration_note() -> str:
+    """The engine's measured record in one sentence, with a link to the evaluation that measured it."""
+    return (f'<p class="tk-note">{escape(calibration_record().sentence())} Details: '
+            f'<a href="{METHOD_EVALUATION_HREF}">method evaluation</a>.</p>')
 
 
 def _latest_status(row) -> str:
-    """Whether the latest observation meets the target: an observation, not a forecast."""
-    if pd.isna(row.met_latest):
-        return "-" if pd.isna(row.latest_value) else "not decidable (a bound)"
-    return "met" if row.met_latest else "not met"
+    """Whether the latest observation meets the target: an observation, not a forecast. Where the latest is a
+    bound that decides nothing, the latest observation that does decide, and its year."""
+    if pd.isna(row.latest_value):
+        return "no observation"
+    if pd.notna(row.met_latest):
+        return "met" if row.met_latest else "not met"
+    if pd.notna(row.met_evidence):
+        bound = f"{row.evidence_qualifier} " if row.evidence_qualifier in (">", "<") else ""
+        verdict = "met" if row.met_evidence else "not met"
+        return (f"{verdict} in {fmt(row.evidence_year)} ({bound}{fmt(row.evidence_value, 2)}); "
+                "the later bound does not decide")
+    return "not decidable (a bound)"
+
+
+def _row_target_text(row) -> str:
+    if pd.isna(row.target_value):
+        return f"{row.comparator} ? by {fmt(row.target_year)} (not resolved: no base-year value)"
+    text = f"{row.comparator} {fmt(row.target_value, 2)} by {fmt(row.target_year)}"
+    if row.target_layer == LOCAL:
+        text += " (local plan)"
+    if row.target_role == CONTEXT_ROLE:
+        text += " (context: another outline's target, not counted)"
+    return text
+
+
+def _no_probability(row) -> str:
+    if row.category in ("achieved", "not_achieved"):
+        return "observed"
+    return "no forecast" if row.category == "insufficient_data" else "-"
+
+
+def _forecast_text(row) -> str:
+    """Observed value, nowcast or forecast for the target year, each named as what it is."""
+    if pd.notna(row.target_year_value):
+        bound = f"{row.target_year_qualifier} " if row.target_year_qualifier in (">", "<") else ""
+        return f"observed {bound}{fmt(row.target_year_value, 2)}"
+    if pd.isna(row.forecast):
+        return "no forecast (too few points)" if row.category == "insufficient_data" else "-"
+    kind = "nowcast" if row.category.startswith("nowcast") else "forecast"
+    return f"{kind} {fmt(row.forecast, 2)} [{fmt(row.lo80, 2)}, {fmt(row.hi80, 2)}]"
 
 
 PATH_STATUS_TEXT = {
@@ -197,23 +245,40 @@ def target_sources(context: ReportContext) -> HTML:
                 f"{table(pd.DataFrame(rows))}</details>")
 
 
+EUROSTAT_TEXT = {"already_met": "already met (base and latest meet the target)",
+                 "no_longer_met": "no longer met (the base met the target, the latest does not)"}
+
+
+def _required_rate(row) -> str:
+    if pd.notna(row.aarr_required):
+        return fmt(row.aarr_required * 100, 2)
+    if row.met_latest is True or (pd.notna(row.met_latest) and bool(row.met_latest)):
+        return "none (target met)"
+    return "-"
+
+
 def rates_table(context: ReportContext) -> HTML:
-    """The anchors' deterministic rates (UNICEF/IGME AARR, Eurostat ratio) beside our probability."""
+    """The anchors' deterministic rates (UNICEF AARR or AARI, Eurostat ratio) beside our probability."""
     res = targeted(context.results)
     frame = pd.DataFrame({
         "indicator": [_name(context, i) for i in res["indicator_id"]],
-        "AARR observed (%/yr)": [fmt(v * 100, 2) for v in res["aarr_observed"]],
-        "AARR required (%/yr)": [fmt(v * 100, 2) for v in res["aarr_required"]],
+        "rate": [str(k).upper() if k else "-" for k in res["rate_kind"]],
+        "observed (%/yr)": [fmt(v * 100, 2) for v in res["aarr_observed"]],
+        "required (%/yr)": [_required_rate(r) for r in res.itertuples()],
         "Eurostat ratio": [fmt(v, 2) for v in res["eurostat_ratio"]],
-        "Eurostat class": [str(v).replace("_", " ") if v else "-" for v in res["eurostat_category"]],
+        "Eurostat class": [EUROSTAT_TEXT.get(v, str(v).replace("_", " ")) if v else "-" for v in res["eurostat_category"]],
         "P(attain)": [fmt(v, 2) for v in res["p_attain"]],
     })
     return html(
         "<h2>Rates the published methods use</h2>"
-        "<p>AARR: average annual rate of reduction (UNICEF/IGME; regression on log values, positive = falling). "
-        "Required: the rate needed from the latest value to reach the target in the target year (same form). "
-        "Eurostat ratio: observed compound growth over the last 15 years divided by the growth required from the same base; classes at "
-        "95%/60%/0. These deterministic rules are shown for comparison with P(attain).</p>" + table(frame))
+        "<p>AARR: average annual rate of reduction, for indicators that should fall; AARI: average annual rate of "
+        "increase, for those that should rise (UNICEF/WHO; regression on log values over all points, positive = "
+        "moving the good way). Required: the rate needed from the latest value to reach the target in the target "
+        "year, in the same discrete form; none once the latest value meets the target. Eurostat ratio: observed "
+        "compound growth over the last 15 years divided by the growth required from the same base; classes at "
+        "95%/60%/0, and 'already met' / 'no longer met' where the base already met the target (Eurostat's "
+        "classes would read backwards there). These deterministic rules are shown for comparison with "
+        "P(attain).</p>" + table(frame))
 
 
 def quality_notes(context: ReportContext) -> HTML:
