@@ -40,10 +40,11 @@ overview.title(run)
 # ## Categories of every unit and indicator
 #
 # One row per unit (the nation first, then provinces grouped by region), one column per indicator with
-# an Outline target. *Achieved* / *not achieved* (×) mean the target year is observed; the other
-# categories come from the probability of attaining the target in the target year (*on track* ≥ 90%,
-# *likely* ≥ 60%, *at risk* ≥ 25%, else *off track*; thresholds in `params/defaults.yaml`). Grey:
-# too few observations to forecast.
+# an Outline target. *Achieved* / *not achieved* (×) mean the target year is observed; *nowcast met* /
+# *nowcast not met* that it has passed without an observation (the trend's estimate, P ≥ 50% or not); the
+# other categories come from the probability of attaining the target in the target year (*on track* ≥ 90%,
+# *likely* ≥ 60%, *at risk* ≥ 25%, else *off track*; thresholds in `params/defaults.yaml`). Grey: too few
+# observations to forecast. Targets of another outline (context) are left out.
 
 # %%
 overview.show_heatmap(run)

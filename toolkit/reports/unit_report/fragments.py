@@ -267,7 +267,7 @@ def rates_table(context: ReportContext) -> HTML:
         "required (%/yr)": [_required_rate(r) for r in res.itertuples()],
         "Eurostat ratio": [fmt(v, 2) for v in res["eurostat_ratio"]],
         "Eurostat class": [EUROSTAT_TEXT.get(v, str(v).replace("_", " ")) if v else "-" for v in res["eurostat_category"]],
-        "P(attain)": [fmt(v, 2) for v in res["p_attain"]],
+        "P(attain)": [fmt(r.p_attain, 2) if pd.notna(r.p_attain) else _no_probability(r) for r in res.itertuples()],
     })
     return html(
         "<h2>Rates the published methods use</h2>"
