@@ -112,16 +112,17 @@ def scorecard(context: ReportContext) -> HTML:
     legend = "".join(
         f"<li>{category_badge(c)} {escape(t.format(**context.params.categories))}</li>" for c, t in CATEGORY_TEXT.items())
     return html(f"<h2>Scorecard</h2>{table(pd.DataFrame(rows), raw_columns=('category',))}"
-                 f'<ul class="tk-muted">{legend}</ul>{calibration_note()}')
+                 f'<ul class="tk-muted">{legend}</ul>{calibration_note(context.output_dir.parent)}')
 
 
 #: The method evaluation page, relative to a unit page (html/<unit>.html) of a run folder.
 METHOD_EVALUATION_HREF = "../method_evaluation.html"
 
 
-def calibration_note() -> str:
-    """The engine's measured record in one sentence, with a link to the evaluation that measured it."""
-    return (f'<p class="tk-note">{escape(calibration_record().sentence())} Details: '
+def calibration_note(cache_dir=None) -> str:
+    """The engine's measured record in one sentence, with a link to the evaluation that measured it;
+    ``cache_dir`` (the run's ``units/`` folder) shares one computation between the kernels of a batch."""
+    return (f'<p class="tk-note">{escape(calibration_record(cache_dir).sentence())} Details: '
             f'<a href="{METHOD_EVALUATION_HREF}">method evaluation</a>.</p>')
 
 
