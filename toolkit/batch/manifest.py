@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import __version__
-from toolkit.contracts.run_folder import RunFolder
+from toolkit.contracts.run_folder import COMPLETE, RunFolder
 from toolkit.core import io
 from toolkit.core.paths import PROJECT_ROOT, display_path
 
@@ -88,6 +88,7 @@ def build_manifest(*, started: str, finished: str, units: Sequence[Mapping[str, 
     failed = [u["unit_id"] for u in units if u.get("status") != "ok"]
     failed += [e["name"] for e in extras if e.get("status") != "ok"]
     return {
+        "status": COMPLETE,
         "toolkit_version": __version__,
         "git": git_info(),
         "python": platform.python_version(),

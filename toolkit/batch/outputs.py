@@ -143,6 +143,10 @@ def index_context(out_dir: str | Path, run_info: Mapping[str, Any]) -> dict[str,
     git = run_info.get("git") or {}
     return {
         "title": f"Outline monitoring — run of {_run_date(run_info)}",
+        "run_status": str(run_info.get("status") or "complete"),
+        "pid": run_info.get("pid"),
+        "planned_units": list(run_info.get("planned_units") or []),
+        "finished_units": list(run_info.get("finished_units") or []),
         "as_of": _describe([r["as_of"] for r in rows], run_info.get("as_of")),
         "target_set": _describe([r["target_set"] for r in rows], run_info.get("targets")),
         "cycle": _cycle_names([r["cycle"] for r in rows if r["cycle"]]),

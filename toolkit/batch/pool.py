@@ -7,8 +7,12 @@ every unit has finished.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -20,9 +24,45 @@ from tqdm import tqdm
 from toolkit.batch.execute import KERNEL_ENV, Job, Outcome, execute_job
 
 
-def _init_worker(env: Mapping[str, str]) -> None:
-    """Pool initializer: kernels inherit the worker's environment."""
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) during a batch: the workers were stopped; ``outcomes`` holds the jobs that finished."""
+
+    def __init__(self, outcomes: Mapping[str, Outcome]):
+        super().__init__()
+        self.outcomes = dict(outcomes)
+
+
+def _init_worker(env: Mapping[str, str], parent: int) -> None:
+    """Pool initializer: kernels inherit the worker's environment; the worker dies with the batch.
+
+    The terminal sends Ctrl-C to the whole process group: workers ignore it and the parent
+    stops them (quietly, no traceback per worker). On Linux the kernel kills a worker whose parent dies
+    (``PR_SET_PDEATHSIG``), so a killed batch leaves no worker writing into the folder; a kernel started by
+    a worker exits on its own when the worker is gone (ipykernel's parent poller).
+    """
     os.environ.update(env)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's worker processes now (their running notebooks are abandoned)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _mp_context():
@@ -58,7 +98,7 @@ def run_jobs(jobs: Sequence[Job], after: Sequence[Job] = (), *, workers: int, pr
     if not total:
         return outcomes
     pool = ProcessPoolExecutor(max_workers=max(1, min(workers, total)), mp_context=_mp_context(),
-                               initializer=_init_worker, initargs=(KERNEL_ENV,))
+                               initializer=_init_worker, initargs=(KERNEL_ENV, os.getpid()))
     try:
         submitted: dict[Future, tuple[Job, float]] = {}
 
@@ -92,8 +132,11 @@ def run_jobs(jobs: Sequence[Job], after: Sequence[Job] = (), *, workers: int, pr
                 if echo:
                     bar.write(_line(outcome), file=sys.stdout)
         bar.close()
+    except KeyboardInterrupt:
+        _stop_workers(pool)
+        raise Interrupted(outcomes) from None
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        _stop_workers(pool)
         raise
     pool.shutdown(wait=True)
     return outcomes

@@ -27,6 +27,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
+import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -38,10 +43,10 @@ from toolkit.batch.manifest import input_checksums, write_manifest
 from toolkit.batch.outputs import write_index, write_results
 from toolkit.batch.pages import error_notebook, render_html
 from toolkit.batch.plan import AFTER_UNITS, Plan, plan_batch
-from toolkit.batch.pool import run_jobs
-from toolkit.contracts.run_folder import UNIT_FILES, RunFolder, data_file_paths
+from toolkit.batch.pool import Interrupted, run_jobs
+from toolkit.contracts.run_folder import INTERRUPTED, RUNNING, UNIT_FILES, RunFolder, data_file_paths
 from toolkit.core import io
-from toolkit.core.errors import BatchError, Problem
+from toolkit.core.errors import BatchError, Problem, ToolkitError
 
 # ------------------------------------------------------------------------------------------- running
 
@@ -87,17 +92,58 @@ def _remove_stale_temporaries(out: Path) -> None:
 
 @contextlib.contextmanager
 def _run_lock(out: Path) -> Iterator[None]:
-    """Refuse a second concurrent run into the same folder (their atomic writes would interleave)."""
-    with open(RunFolder(out).lock, "a") as handle:
+    """Refuse a second concurrent run into the same folder (their atomic writes would interleave).
+
+    A POSIX record lock (``lockf``): it belongs to this process only (forked workers do not inherit it) and
+    the system releases it when the process ends, however it ends, so a killed run never leaves the folder
+    locked. The holder's PID is written into the lock file for the message of the run that is refused.
+    """
+    with open(RunFolder(out).lock, "a+") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise BatchError("another run is writing into this output folder", path=out,
-                             problems=[Problem("folder locked", "wait for it or choose another --out")]) from exc
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            handle.seek(0)
+            holder = handle.read().strip()[:40] or "unknown"
+            raise BatchError(f"another run (PID {holder}) is writing into this output folder", path=out,
+                             problems=[Problem("folder locked", f"wait for it to finish, stop it (kill {holder}), "
+                                               "or choose another --out")]) from exc
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.seek(0)
+            handle.truncate()
+            fcntl.lockf(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """``kill PID`` stops a run like Ctrl-C does (workers stopped, the folder marked interrupted)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _mark_incomplete(plan: Plan, started: str) -> None:
+    """Before anything of the previous run is replaced: run.json and the index say this run has not finished,
+    so a run that is killed never leaves the folder claiming the previous run's success."""
+    info = {"status": RUNNING, "started": started, "finished": None, "pid": os.getpid(), "units": [], "extras": [],
+            "toolkit_version": "", "git": {}, "as_of": plan.settings.get("as_of"),
+            "targets": plan.settings.get("targets"), "planned_units": list(plan.unit_ids)}
+    io.write_text(RunFolder(plan.out).manifest, json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+    write_index(plan.out, info)
 
 
 def _ensure_pages(jobs: Iterable[Job], outcomes: Mapping[str, Outcome]) -> None:
@@ -147,7 +193,8 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
             print(f"warning: {warning}", flush=True)
         for unit_id, error in plan.broken.items():
             print(f"warning: {unit_id} will fail: " + error.replace("\n", "\n    "), flush=True)
-    with _run_lock(plan.out):
+    with _run_lock(plan.out), _sigterm_as_interrupt():
+        _mark_incomplete(plan, started)
         _remove_stale_temporaries(plan.out)
         unit_jobs = [_unit_job(plan, unit_id) for unit_id in plan.unit_ids]
         extra_jobs = [_extra_job(plan, name, path) for name, path in plan.extras.items()]
@@ -162,8 +209,12 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
             written[:] = [u for u in plan.unit_ids if outcomes[u].ok]
             write_results(plan.out, written)
 
-        outcomes = run_jobs(first, after, workers=plan.workers, progress=progress, echo=progress,
-                            before_after=combine)
+        try:
+            outcomes = run_jobs(first, after, workers=plan.workers, progress=progress, echo=progress,
+                                before_after=combine)
+        except Interrupted as stop:
+            _record_interruption(plan, started, stop.outcomes, progress)
+            raise KeyboardInterrupt from None
         if not after:
             combine(outcomes)
         _ensure_pages(unit_jobs + extra_jobs, outcomes)
@@ -190,6 +241,21 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
               f"{settings['duration_s']:.1f} s. Index: {index}", flush=True)
     return 1 if failed or changed else 0
 
+
+
+def _record_interruption(plan: Plan, started: str, outcomes: Mapping[str, Outcome], progress: bool) -> None:
+    """After Ctrl-C: run.json and the index say the run was interrupted and which units had finished."""
+    finished = [u for u in plan.unit_ids if u in outcomes]
+    info = {"status": INTERRUPTED, "started": started, "finished": _now(), "units": [], "extras": [],
+            "toolkit_version": "", "git": {}, "as_of": plan.settings.get("as_of"), "targets": plan.settings.get("targets"),
+            "planned_units": list(plan.unit_ids), "finished_units": finished}
+    with contextlib.suppress(ToolkitError):
+        io.write_text(RunFolder(plan.out).manifest, json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+        write_index(plan.out, info)
+    if progress:
+        print(f"interrupted: {len(finished)} of {len(plan.unit_ids)} unit(s) had finished "
+              f"({', '.join(finished) or 'none'}); the folder is marked as an interrupted run: run again to "
+              "complete it", file=sys.stderr, flush=True)
 
 
 def _unit_row(plan: Plan, outcome: Outcome) -> dict[str, Any]:

@@ -29,6 +29,9 @@ SUMMARY_KEYS = ("unit_id", "name_en", "name_zh", "region", "synthetic", "target_
                 "latest_year", "counts", "n_context",
                 "n_indicators", "data_files")
 LOCK_NAME = ".toolkit-run.lock"
+#: ``run.json`` ``status``: written as ``running`` before the previous run's outputs are touched, then
+#: ``complete`` at the end, or ``interrupted`` (Ctrl-C, SIGTERM). A killed run stays ``running``.
+RUNNING, INTERRUPTED, COMPLETE = "running", "interrupted", "complete"
 MANIFEST_NAME = "run.json"
 #: ``data_override`` carries several files as one ASCII string: absolute paths joined by this.
 PATH_SEPARATOR = ";"

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_PROBLEMS = 50
+#: Longest excerpt of a cell a message quotes: messages end up in shareable reports, and a file that is
+#: not a data file (a params ``data:`` path may point anywhere) must not be copied into them.
+MAX_EXCERPT = 40
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,26 @@ class ParamsError(ToolkitError):
 
 class BatchError(ToolkitError):
     """A batch run that cannot start (bad output folder, no units)."""
+
+
+def excerpt(text: object, limit: int = MAX_EXCERPT) -> str:
+    """A cell as a message may quote it: control and invisible characters named, at most ``limit`` characters.
+
+    >>> excerpt("a\tb\ufeff")
+    'a<TAB>b<U+FEFF>'
+    """
+    out = []
+    for ch in str(text):
+        if ch == "\t":
+            out.append("<TAB>")
+        elif ch in "\r\n":
+            out.append("<NEWLINE>")
+        elif not ch.isprintable() or ch in "\ufeff\u200b":
+            out.append(f"<U+{ord(ch):04X}>")
+        else:
+            out.append(ch)
+    shown = "".join(out)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def did_you_mean(name: str, candidates: Iterable[str], *, n: int = 1, cutoff: float = 0.6,

@@ -10,11 +10,22 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import stat
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
 from toolkit.core.errors import DataValidationError, Problem, suggestion
+
+#: Largest input file read: loading takes about 13x its size in memory, in every kernel that reads it.
+MAX_INPUT_BYTES = 256 * 2**20
+#: Largest total a workbook may expand to when unzipped (a "zip bomb" is a few MB that expand to GB).
+MAX_XLSX_EXPANDED = 256 * 2**20
+#: The csv module's limit on one cell; a longer cell is almost always an unclosed quote.
+MAX_CELL = csv.field_size_limit()
+FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[ >/]")
 
 
 @dataclass(frozen=True)
@@ -56,7 +67,7 @@ def decode_text(raw: bytes, path: Path) -> str:
             "the file contains NUL bytes (binary data)", row=_line_of(raw, raw.index(b"\x00")),
             fix="give a CSV file (UTF-8 or GBK) or an .xlsx workbook")])
     try:
-        return raw.decode("utf-8")
+        return _no_inner_bom(raw.decode("utf-8"), path)
     except UnicodeDecodeError as exc:
         first_bad = exc.start
     text = raw.decode("utf-8", errors="replace")
@@ -69,6 +80,18 @@ def decode_text(raw: bytes, path: Path) -> str:
     raise DataValidationError("cannot be decoded", path=path, problems=[Problem(
         f"the byte at offset {first_bad + 3 * bom} is neither valid UTF-8 nor GBK/GB18030",
         row=_line_of(raw, first_bad), fix="re-save the file as 'CSV UTF-8'; if it came from Chinese Excel, GBK is also accepted")])
+
+
+def _no_inner_bom(text: str, path: Path) -> str:
+    """A byte-order mark after the start (two exported files pasted together) hides in a cell and makes a
+    header or value look right and fail; name it."""
+    at = text.find("\ufeff")
+    if at >= 0:
+        raise DataValidationError("contains a byte-order mark inside the file", path=path, problems=[Problem(
+            "an invisible byte-order mark (U+FEFF) is inside the text, usually where two exported files were "
+            "joined", row=text.count("\n", 0, at) + 1,
+            fix="delete that character (or export the table again as one CSV UTF-8 file)")])
+    return text
 
 
 def read_csv_grid(path: Path, raw: bytes) -> Grid:
@@ -86,7 +109,11 @@ def read_csv_grid(path: Path, raw: bytes) -> Grid:
                 rows.append(cells)
                 lines.append(start)
     except csv.Error as exc:
-        if "end of data" in str(exc):
+        if "field larger than field limit" in str(exc):
+            problem = Problem(f"a cell is longer than {MAX_CELL:,} characters", row=end + 1,
+                              fix="usually a double quote opened and never closed, so the rest of the file became "
+                                  "one cell: close the quote; otherwise shorten the cell")
+        elif "end of data" in str(exc):
             problem = Problem("a double quote opened here is never closed", row=end + 1,
                               fix="close the quoted value, or double any quote inside it (\"\")")
         else:
@@ -106,6 +133,18 @@ def read_bytes(path: str | Path) -> bytes:
     if p.is_dir():
         raise DataValidationError("is a folder, not a file", path=p, problems=[Problem(
             "expected a CSV or XLSX file", fix="give the path of a file")])
+    try:
+        info = p.stat()
+    except OSError as exc:
+        raise DataValidationError("cannot be read", path=p, problems=[Problem(
+            exc.strerror or str(exc), fix="check the file's permissions")]) from None
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block the read or never end
+        raise DataValidationError("is not a regular file", path=p, problems=[Problem(
+            "a pipe, socket or device, not a file on disk", fix="save the data to a file and give its path")])
+    if info.st_size > MAX_INPUT_BYTES:
+        raise DataValidationError(f"is larger than {MAX_INPUT_BYTES // 2**20} MiB", path=p, problems=[Problem(
+            f"{info.st_size / 2**20:.0f} MiB; every kernel that reads it would need about 13 times that in memory",
+            fix="split the file, e.g. one file per province or per indicator, and list the files in `data:`")])
     try:
         return p.read_bytes()
     except OSError as exc:
@@ -146,9 +185,47 @@ def _cell_text(cell) -> str:
     return str(value).strip()
 
 
+def _check_expansion(path: Path, raw: bytes) -> None:
+    """Refuse a workbook whose parts unzip beyond :data:`MAX_XLSX_EXPANDED`, before anything is unzipped."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        return  # openpyxl reports the damage
+    if expanded > MAX_XLSX_EXPANDED:
+        raise DataValidationError(f"expands beyond {MAX_XLSX_EXPANDED // 2**20} MiB when unzipped", path=path,
+                                  problems=[Problem(
+                                      f"its parts would take {expanded / 2**20:,.0f} MiB ({len(raw) / 2**20:.1f} MiB "
+                                      "on disk): a damaged or malicious workbook, or far more than a yearbook table",
+                                      fix="export the table you need as CSV UTF-8, or save only that sheet")])
+
+
+def _formulas_without_values(book_formulas, title: str, grid_rows: list[list[str]], lines: list[int]) -> list[Problem]:
+    """Cells whose formula has no saved value (written by a program, never opened in Excel): they read as empty."""
+    problems = []
+    ws = book_formulas[title]
+    ws.reset_dimensions()
+    shown = {number: cells for number, cells in zip(lines, grid_rows)}
+    for number, row in enumerate(ws.iter_rows(min_row=1), start=1):
+        for col, cell in enumerate(row):
+            value = cell.value
+            if isinstance(value, str) and value.startswith("=") and len(value) > 1:
+                cells = shown.get(number, [])
+                if col >= len(cells) or not cells[col]:
+                    letter = getattr(cell, "column_letter", None) or chr(65 + col)
+                    problems.append(Problem("a formula with no saved value (it reads as empty)",
+                                            row=f"{title}!{letter}{number}",
+                                            fix="open the workbook in Excel and save it, or paste the values "
+                                                "(Paste Special > Values) instead of formulas"))
+                    if len(problems) >= 20:
+                        return problems
+    return problems
+
+
 def _xlsx_grid(path: Path, raw: bytes, sheet: str | None) -> Grid:
     import openpyxl  # 0.35 s cold here: only loaded when a workbook is read
 
+    _check_expansion(path, raw)
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on damaged files; all mean "unreadable"
@@ -172,9 +249,27 @@ def _xlsx_grid(path: Path, raw: bytes, sheet: str | None) -> Grid:
             if cells:
                 rows.append(cells)
                 lines.append(number)
+        if _has_formulas(raw):
+            formulas = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+            try:
+                problems = _formulas_without_values(formulas, ws.title, rows, lines)
+            finally:
+                formulas.close()
+            if problems:
+                raise DataValidationError("has formulas without saved values", path=path, problems=problems)
         return Grid(path=path, rows=rows, lines=lines, sheet=ws.title)
     finally:
         book.close()
+
+
+def _has_formulas(raw: bytes) -> bool:
+    """Whether any worksheet of the (compressed) workbook holds a formula element."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            return any(FORMULA_ELEMENT.search(archive.read(name)) for name in archive.namelist()
+                       if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+    except (zipfile.BadZipFile, KeyError):
+        return False
 
 
 def read_grid(path: str | Path, *, sheet: str | None = None) -> Grid:

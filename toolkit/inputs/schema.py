@@ -24,7 +24,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR, SLUG
-from toolkit.core.errors import DataValidationError, Problem, did_you_mean
+from toolkit.core.errors import DataValidationError, Problem, did_you_mean, excerpt
 from toolkit.inputs.files import Grid, read_bytes, read_csv_grid
 
 # Spellings of measurement units seen in yearbooks and spreadsheets -> the ids used in indicators.csv.
@@ -67,12 +67,15 @@ def frame_from_grid(grid: Grid, required: Sequence[str], optional: Sequence[str]
     separator = next((d for d in (";", "\t", "|") if d in header[0]), None) if width == 1 else None
     if separator:
         return pd.DataFrame(columns=expected), (lambda i, c: (grid.where(0), c)), [Problem(
-            f"the header is one column '{grid.rows[0][0]}': the file seems to use {separator!r} as its separator",
+            f"the header is one column '{excerpt(grid.rows[0][0])}': the file seems to use {separator!r} as its "
+            "separator",
             row=grid.where(0), fix="save the file with commas as separators (in Excel: 'CSV UTF-8 (comma delimited)')")]
     if not set(header) & set(expected) and not any(did_you_mean(name, header) for name in expected):
         return pd.DataFrame(columns=expected), (lambda i, c: (grid.where(0), c)), [Problem(
-            "the first row is not a header of this table (it has " + ", ".join(f"'{h}'" for h in header if h)
-            + ")", row=grid.where(0), fix="the first row must be the header: " + ",".join(expected) + hint)]
+            "the first row is not a header of this table (it has " + ", ".join(
+                f"'{excerpt(h, HEADER_EXCERPT)}'" for h in [h for h in header if h][:3])
+            + (", ..." if sum(1 for h in header if h) > 3 else "") + ")", row=grid.where(0),
+            fix="the first row must be the header: " + ",".join(expected) + hint)]
     problems: list[Problem] = []
     positions: dict[str, int] = {}
     for pos, name in enumerate(header):
@@ -82,7 +85,7 @@ def frame_from_grid(grid: Grid, required: Sequence[str], optional: Sequence[str]
                                         fix="give the column a header or delete it"))
             continue
         if name in positions:
-            problems.append(Problem(f"column '{name}' appears twice", row=grid.where(0, pos), column=name,
+            problems.append(Problem(f"column '{excerpt(name)}' appears twice", row=grid.where(0, pos), column=name,
                                     fix="keep one column of that name"))
         positions.setdefault(name, pos)
     unknown = [h for h in positions if h not in expected]
@@ -104,7 +107,8 @@ def frame_from_grid(grid: Grid, required: Sequence[str], optional: Sequence[str]
                                 fix="the header must contain: " + ", ".join(required)
                                 + (" (optional: " + ", ".join(optional) + ")" if optional else "")))
     for name in unknown:
-        problems.append(Problem(f"unknown column '{name}'", row=grid.where(0, positions[name]), column=name,
+        problems.append(Problem(f"unknown column '{excerpt(name)}'", row=grid.where(0, positions[name]),
+                                column=excerpt(name),
                                 fix="remove it or rename it; the known columns are: " + ", ".join(expected)))
     columns = [c for c in expected if c in positions]
     records, index = [], []
@@ -193,7 +197,7 @@ def validate_frame(frame: pd.DataFrame, schema: pa.DataFrameSchema, locate: Loca
 
 def _failure_text(check: str, raw: object) -> tuple[str, str]:
     """(message, fix) for one pandera failure; ``raw`` is the cell as the user wrote it."""
-    shown = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw)
+    shown = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else excerpt(raw)
     if not shown:
         return "is empty", "fill in a value"
     if check == "not_nullable" or (check.startswith("coerce_dtype(") and "int" not in check.lower()):
@@ -229,6 +233,10 @@ def slug(what: str) -> pa.Check:
     """An id made of lower-case ASCII letters, digits and '_', starting with a letter."""
     return pa.Check.str_matches(
         SLUG, error=f"a {what} is lower-case ASCII letters, digits and '_', e.g. 'inner_mongolia'")
+
+
+#: A header that is no header may be any file's first line: only the start of its first cells is quoted.
+HEADER_EXCERPT = 12
 
 
 def read_reference_table(path: str | Path, schema: pa.DataFrameSchema, *, what: str
