@@ -29,6 +29,7 @@ data_override = ""
 as_of_override = 0
 targets_override = ""
 cycle_override = ""
+data_label = ""
 
 # %%
 from toolkit.reports import unit_report as report
@@ -42,6 +43,7 @@ context = report.prepare(
     as_of_override=as_of_override,
     targets_override=targets_override,
     cycle_override=cycle_override,
+    data_label=data_label,
 )
 report.title(context)
 

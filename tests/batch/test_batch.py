@@ -453,3 +453,26 @@ def test_an_input_changed_during_the_run_is_detected_and_fails_the_run(tmp_path)
     assert list(changed) == [data.resolve().as_posix()]
     assert changed[data.resolve().as_posix()]["at_start"] != changed[data.resolve().as_posix()]["at_end"]
     assert changed[data.resolve().as_posix()]["at_end"] == manifest["inputs"][data.resolve().as_posix()]
+
+
+def test_each_kernel_reads_only_its_rows_of_data_and_the_report_names_the_users_file(tmp_path):
+    """Issue 13, item 14: every kernel loaded the whole --data file (13x its size each); the parent now reads it
+    once and hands each kernel its rows. The numbers are those of a report that reads the whole file."""
+    import pandas as pd
+
+    from toolkit.core.paths import DEMO_DIR
+    from toolkit.reports.unit_report import context as report
+
+    data = tmp_path / "mine.csv"
+    frame = pd.read_csv(DEMO_DIR / "provinces.csv")
+    frame[frame["unit_id"].isin(["beijing", "tianjin", "hebei"])].to_csv(data, index=False)
+    out = tmp_path / "out"
+    assert run_batch(units=["beijing"], data=[str(data)], out=out, extras={}, progress=False) == 0
+    assert not (out / "inputs").exists()  # the slices are gone with the run
+    summary = json.loads((out / "units" / "beijing" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["data_files"] == [str(data)]
+    whole = report.prepare("beijing", output_dir=str(tmp_path / "whole"), data_override=str(data)).results
+    batch = pd.read_csv(out / "results.csv").set_index("indicator_id")["p_attain"]
+    pd.testing.assert_series_equal(batch.sort_index(), whole.set_index("indicator_id")["p_attain"].sort_index(),
+                                   check_names=False, check_dtype=False)
+    assert str(data) in (out / "html" / "beijing.html").read_text(encoding="utf-8")

@@ -94,3 +94,19 @@ def test_a_long_bad_cell_is_quoted_only_in_part(tmp_path):
         load_observations([path])
     assert "9" * 30 + "abcabcabc…' is not a number" in str(caught.value)  # 39 characters and an ellipsis
     assert "abc" * 4 not in str(caught.value)
+
+
+def test_conflicting_duplicates_are_counted_past_the_message_cap_not_each_built(tmp_path):
+    """Item 15: every conflicting pair was built as a message (600k rows: 70 s); now MAX_PROBLEMS are, and the
+    rest are counted in one line."""
+    from toolkit.core.errors import MAX_PROBLEMS
+
+    path = tmp_path / "twice.csv"
+    rows = [f"national,imr,{1950 + i},{5 + i % 7}.5,=,per_mille,NBS,\n" for i in range(150)]
+    again = [f"national,imr,{1950 + i},{9 + i % 5}.25,=,per_mille,NBS,\n" for i in range(150)]  # other values
+    path.write_text(HEADER + "".join(rows + again), encoding="utf-8")
+    with pytest.raises(DataValidationError) as caught:
+        load_observations([path])
+    problems = caught.value.problems
+    assert sum("is given twice with different values" in p.message for p in problems) == MAX_PROBLEMS
+    assert any(p.message.startswith(f"{150 - MAX_PROBLEMS:,} more rows repeat") for p in problems)

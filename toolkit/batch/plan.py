@@ -67,6 +67,7 @@ class Plan:
     warnings: list[str] = field(default_factory=list)  # said before the run starts (e.g. unused params files)
     cell_timeout: float | None = None  # --timeout: seconds one notebook cell may run
     checksums: dict[str, str | None] = field(default_factory=dict)  # of ``inputs`` when the run was planned
+    data: pd.DataFrame | None = None  # --data as loaded and checked here: the batch hands each kernel its rows
 
 
 def _resolve_units(units: Sequence[str] | None, table) -> list[str]:
@@ -98,9 +99,12 @@ def _check_out(out: Path) -> Path:
     return out
 
 
-def _overrides(data, as_of, targets, cycle, declared: set[str]) -> tuple[dict[str, Any], list[Path], list[Path]]:
-    """Notebook parameters for the run-wide overrides, validated; plus the data and target files they name."""
+def _overrides(data, as_of, targets, cycle, declared: set[str]
+               ) -> tuple[dict[str, Any], list[Path], list[Path], pd.DataFrame | None]:
+    """Notebook parameters for the run-wide overrides, validated; the data and target files they name; and
+    the ``--data`` observations, loaded once here."""
     overrides: dict[str, Any] = {}
+    frame = None
     if cycle is not None:
         if str(cycle) not in CYCLES:
             raise BatchError(f"--cycle {cycle} is not a cycle of the Outline", problems=[Problem(
@@ -116,7 +120,7 @@ def _overrides(data, as_of, targets, cycle, declared: set[str]) -> tuple[dict[st
                 Problem(f"no such file: {m}", "check the --data path") for m in missing])
         if any(PATH_SEPARATOR in str(p) for p in paths):
             raise BatchError("a --data path contains ';'", problems=[Problem("';' separates files", "rename it")])
-        load_observations(paths)  # a broken file fails here once, not in every kernel
+        frame = load_observations(paths)  # a broken file fails here once, not in every kernel
         overrides["data_override"] = join_paths(paths)
         data_files = paths
     if as_of is not None:
@@ -139,7 +143,7 @@ def _overrides(data, as_of, targets, cycle, declared: set[str]) -> tuple[dict[st
         raise BatchError("the notebook does not declare the override parameter(s) " + ", ".join(undeclared),
                          problems=[Problem("the option cannot reach the notebook",
                                            "add them to the notebook's parameters cell")])
-    return overrides, data_files, target_files
+    return overrides, data_files, target_files, frame
 
 
 def _params_files(unit_ids: Iterable[str], params_dir: str | Path | None, known: Iterable[str]
@@ -223,7 +227,7 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
     clash = sorted(set(extras) & set(unit_ids))
     if clash:
         raise BatchError(f"unit id(s) {', '.join(clash)} clash with extra notebook names")
-    overrides, data_files, target_files = _overrides(data, as_of, targets, cycle, declared)
+    overrides, data_files, target_files, frame = _overrides(data, as_of, targets, cycle, declared)
     if "params_file" in declared:
         overrides = {"params_file": "", **overrides}
     params_files, warnings = _params_files(unit_ids, params_dir, table.index)
@@ -243,7 +247,8 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
                 "kernel_cwd": _shown(template.parent), "out": str(out), "timeout_s": cell_timeout}
     return Plan(unit_ids=unit_ids, units=table, out=out, workers=workers, template=template, extras=extras,
                 overrides=overrides, inputs=inputs, settings=settings, params_files=params_files, broken=broken,
-                warnings=warnings, cell_timeout=cell_timeout, checksums=input_checksums(inputs))
+                warnings=warnings, cell_timeout=cell_timeout, checksums=input_checksums(inputs),
+                data=frame if "data_label" in declared else None)
 
 
 def _shown(path: Path) -> str:

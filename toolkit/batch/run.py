@@ -29,6 +29,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -44,7 +45,7 @@ from toolkit.batch.outputs import write_index, write_results
 from toolkit.batch.pages import error_notebook, render_html
 from toolkit.batch.plan import AFTER_UNITS, Plan, plan_batch
 from toolkit.batch.pool import Interrupted, run_jobs
-from toolkit.contracts.run_folder import INTERRUPTED, RUNNING, UNIT_FILES, RunFolder, data_file_paths
+from toolkit.contracts.run_folder import INTERRUPTED, RUNNING, SLICES_DIR, UNIT_FILES, RunFolder, data_file_paths
 from toolkit.core import io
 from toolkit.core.errors import BatchError, Problem, ToolkitError
 
@@ -55,6 +56,8 @@ def _unit_job(plan: Plan, unit_id: str) -> Job:
     folder = RunFolder(plan.out)
     unit_dir = folder.unit_dir(unit_id)
     parameters = {"unit_id": unit_id, "output_dir": str(unit_dir), **plan.overrides}
+    if plan.data is not None:  # the unit's rows of --data, not the whole file; the report names the file
+        parameters.update(data_override=str(folder.input_slice(unit_id)), data_label=plan.overrides["data_override"])
     if unit_id in plan.params_files:
         parameters["params_file"] = str(plan.params_files[unit_id])
     row = plan.units.loc[unit_id]
@@ -196,6 +199,7 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
     with _run_lock(plan.out), _sigterm_as_interrupt():
         _mark_incomplete(plan, started)
         _remove_stale_temporaries(plan.out)
+        _write_slices(plan)
         unit_jobs = [_unit_job(plan, unit_id) for unit_id in plan.unit_ids]
         extra_jobs = [_extra_job(plan, name, path) for name, path in plan.extras.items()]
         first = unit_jobs + [j for j in extra_jobs if j.name not in AFTER_UNITS]
@@ -215,6 +219,8 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
         except Interrupted as stop:
             _record_interruption(plan, started, stop.outcomes, progress)
             raise KeyboardInterrupt from None
+        finally:
+            _remove_slices(plan)
         if not after:
             combine(outcomes)
         _ensure_pages(unit_jobs + extra_jobs, outcomes)
@@ -241,6 +247,24 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
               f"{settings['duration_s']:.1f} s. Index: {index}", flush=True)
     return 1 if failed or changed else 0
 
+
+
+def _write_slices(plan: Plan) -> None:
+    """Each unit's rows of ``--data`` into ``inputs/<unit>.csv``: the parent read the file once; a kernel reads
+    only its rows (a kernel loading a whole 200 MB file needed about 2.7 GB). Deleted when the run ends."""
+    if plan.data is None:
+        return
+    folder = RunFolder(plan.out)
+    by_unit = plan.data.groupby("unit_id", sort=False).indices
+    columns = [c for c in plan.data.columns if c != "file"]
+    for unit_id in plan.unit_ids:
+        rows = plan.data.iloc[by_unit.get(unit_id, [])][columns]
+        io.atomic_write(folder.input_slice(unit_id), lambda tmp, rows=rows: rows.to_csv(tmp, index=False))
+
+
+def _remove_slices(plan: Plan) -> None:
+    if plan.data is not None:
+        shutil.rmtree(plan.out / SLICES_DIR, ignore_errors=True)
 
 
 def _record_interruption(plan: Plan, started: str, outcomes: Mapping[str, Outcome], progress: bool) -> None:

@@ -20,7 +20,7 @@ from toolkit.core.paths import project_path
 
 #: The unit notebook's parameters cell, in order; the first two are required of any template.
 NOTEBOOK_PARAMETERS = ("unit_id", "params_file", "output_dir", "data_override", "as_of_override", "targets_override",
-                       "cycle_override")
+                       "cycle_override", "data_label")
 REQUIRED_PARAMETERS = ("unit_id", "output_dir")
 #: What a unit notebook writes into its output folder (cleared before the unit runs).
 SUMMARY_FILE, RESULTS_FILE = "summary.json", "results.csv"
@@ -33,6 +33,8 @@ LOCK_NAME = ".toolkit-run.lock"
 #: ``complete`` at the end, or ``interrupted`` (Ctrl-C, SIGTERM). A killed run stays ``running``.
 RUNNING, INTERRUPTED, COMPLETE = "running", "interrupted", "complete"
 MANIFEST_NAME = "run.json"
+#: Where the batch writes each unit's rows of ``--data`` (kernels read those, not the whole file).
+SLICES_DIR = "inputs"
 #: ``data_override`` carries several files as one ASCII string: absolute paths joined by this.
 PATH_SEPARATOR = ";"
 
@@ -60,6 +62,10 @@ class RunFolder:
 
     def unit_dir(self, unit_id: str) -> Path:
         return self.out / "units" / unit_id
+
+    def input_slice(self, unit_id: str) -> Path:
+        """The rows of ``--data`` a unit needs, written once by the batch (deleted when the run ends)."""
+        return self.out / SLICES_DIR / f"{unit_id}.csv"
 
     def unit_results(self, unit_id: str) -> Path:
         return self.unit_dir(unit_id) / RESULTS_FILE

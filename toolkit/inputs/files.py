@@ -101,10 +101,11 @@ def read_csv_grid(path: Path, raw: bytes) -> Grid:
     rows: list[list[str]] = []
     lines: list[int] = []
     end = 0
+    seen: dict[str, str] = {}  # one object per distinct cell text: ids, units and sources repeat on every row
     try:
         for record in reader:
             start, end = end + 1, reader.line_num
-            cells = [c.strip() for c in record]
+            cells = [seen.setdefault(c, c) for c in (c.strip() for c in record)]
             if any(cells):
                 rows.append(cells)
                 lines.append(start)

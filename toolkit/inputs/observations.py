@@ -25,7 +25,7 @@ from toolkit.contracts.observations import (
     QUALIFIERS,
     REQUIRED_COLUMNS,
 )
-from toolkit.core.errors import DataValidationError, Problem, UnknownIndicatorError, UnknownUnitError
+from toolkit.core.errors import MAX_PROBLEMS, DataValidationError, Problem, UnknownIndicatorError, UnknownUnitError
 from toolkit.core.paths import INDICATORS_CSV, UNITS_CSV
 from toolkit.inputs.catalog import bounds_text, default_indicators, out_of_bounds, resolve_indicator
 from toolkit.inputs.files import Grid, file_key, read_grid
@@ -122,8 +122,11 @@ def check_rows(frame: pd.DataFrame, locate: Locate, *, units: pd.DataFrame | Non
                f"'{r.indicator_id}' must be {bounds_text(r.indicator_id, table)}; check the unit and the decimal point")
     typed = typed.drop(index=sorted(bad & set(typed.index))).assign(unit=expected, note=typed["note"].fillna(""))
     keep, exact, pairs = duplicates(typed)
-    for later, first in pairs:
+    for later, first in pairs[:MAX_PROBLEMS]:  # a message shows MAX_PROBLEMS; building more costs minutes
         problems.append(_conflict(typed, later, first, where_text(locate(first, "value")[0]), locate(later, "value")))
+    if len(pairs) > MAX_PROBLEMS:
+        problems.append(Problem(f"{len(pairs) - MAX_PROBLEMS:,} more rows repeat a unit / indicator / year with "
+                                "another value", fix="keep one row per unit, indicator and year"))
     return typed[keep], exact, top_to_bottom(dict.fromkeys(problems))
 
 

@@ -77,11 +77,13 @@ class ReportContext:
 
 
 def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str = "", data_override: str = "",
-            as_of_override: int = 0, targets_override: str = "", cycle_override: str = "") -> ReportContext:
+            as_of_override: int = 0, targets_override: str = "", cycle_override: str = "",
+            data_label: str = "") -> ReportContext:
     """Load the unit's params and data, assess every indicator, and write results.csv + summary.json.
 
     The override arguments are how the batch applies ``--data``/``--as-of``/``--targets``/``--cycle`` to
-    every unit; empty (or 0) means "use the params file".
+    every unit; empty (or 0) means "use the params file". ``data_label``: the files ``data_override`` was cut
+    from (the batch hands each kernel its own rows of ``--data``); the report and summary.json name those.
     """
     unit_id = check_unit_id(unit_id)
     params = load_unit_params(params_file or unit_id, unit_id=unit_id)
@@ -106,7 +108,7 @@ def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str
                               indicators=indicators)
     context = ReportContext(
         params=params, unit=unit, as_of=as_of, target_set=str(targets["target_set"].iloc[0]), cycle=cycle,
-        targets=targets, data_paths=data_paths,
+        targets=targets, data_paths=split_paths(data_label) or data_paths,
         observations=unit_obs, comparison=comparison, assessments=assessments, results=results_frame(assessments),
         synthetic=is_synthetic(unit_obs), output_dir=Path(output_dir) if output_dir else OUTPUTS_DIR / "interactive" / unit_id,
         indicators=indicators,
