@@ -134,10 +134,13 @@ def test_a_published_base_level_is_used_before_a_trend_estimate():
     years = [2015, 2016, 2017, 2019]
     values = [15.82, 15.09, 13.18, 11.42]  # real national injury mortality; NBS: 2015 is 6.59 below 2010
     target = _target("injury_mortality_u18", "<=", -1 / 6, kind="relative_change", base_year=2010)
-    target["base_value"] = 22.41  # 15.82 + 6.59, as documented in the target file's base_source
+    target["base_value"], target["base_unit"] = 22.41, "testland"  # 15.82 + 6.59, as the base_source documents
     row = _assess(_obs("injury_mortality_u18", years, values), target, as_of=2019, indicator_id="injury_mortality_u18")
     assert row["target_value"] == pytest.approx(22.41 * 5 / 6) and row["base_value"] == 22.41  # 18.675, not 20.24
     assert "relative_target_base_published" in row["flags"]
+    target["base_unit"] = "national"  # another unit's published level is never this unit's base
+    row = _assess(_obs("injury_mortality_u18", years, values), target, as_of=2019, indicator_id="injury_mortality_u18")
+    assert "relative_target_base_estimated" in row["flags"] and row["base_value"] != 22.41
 
 
 def test_only_the_comparable_segment_after_a_series_break_is_fitted():

@@ -165,7 +165,7 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
         row["flags"] = ";".join(flags)
         return result
 
-    target_value, base_value, base_flags = _resolve_target(target, series, fit, transform)
+    target_value, base_value, base_flags = _resolve_target(target, series, fit, transform, unit_id)
     flags += base_flags
     row["base_value"] = base_value if base_value is not None else math.nan
     target_year = int(target["target_year"])
@@ -219,25 +219,26 @@ def assess_series(unit_id: str, indicator: pd.Series, target: pd.Series | None, 
 
 
 def _resolve_target(target: pd.Series, series: SeriesData, fit: TrendFit | None,
-                    transform) -> tuple[float | None, float | None, list[str]]:
+                    transform, unit_id: str = "") -> tuple[float | None, float | None, list[str]]:
     """(target value, base-year value, flags): absolute targets as they are; relative ones from the observed
     base-year value, else the fitted trend's median for the base year."""
     if target["target_kind"] != "relative_change":
         return float(target["target_value"]), None, []
-    base, flags = _base_value(target, series, fit, transform)
+    base, flags = _base_value(target, series, fit, transform, unit_id)
     return resolve_target_value(target, base), base, flags
 
 
 def _base_value(target: pd.Series, series: SeriesData, fit: TrendFit | None,
-                transform) -> tuple[float | None, list[str]]:
+                transform, unit_id: str = "") -> tuple[float | None, list[str]]:
     """The unit's own base-year value: observed if there is a point that year, else the published level the
-    target file gives (``base_value``, with its ``base_source``), else the trend's median."""
+    target file gives for this unit (``base_value`` of ``base_unit``, with its ``base_source``), else the
+    trend's median. A published national level is never a province's base."""
     base_year = int(target["base_year"])
     observed = series.point_values[series.point_years == base_year]
     if observed.size:
         return float(observed[-1]), ["relative_target_base_observed"]
     published = target.get("base_value")
-    if published is not None and not pd.isna(published):  # a level the target file documents (base_source)
+    if published is not None and not pd.isna(published) and _text(target.get("base_unit")) == unit_id:
         return float(published), ["relative_target_base_published"]
     if fit is None:
         return None, ["relative_target_base_missing"]

@@ -131,6 +131,7 @@ TARGET_SCHEMA = pa.DataFrameSchema({
     # Optional: a relative target's base-year level where it is published (or implied by published
     # figures) but not in the observations, and where it was read; used before any trend estimate.
     "base_value": pa.Column("float64", nullable=True, coerce=True, required=False),
+    "base_unit": text_column(nullable=True, required=False),  # the unit that level is of (e.g. national)
     "base_source": text_column(nullable=True, required=False),
 })
 TARGET_COLUMNS = list(TARGET_SCHEMA.columns)

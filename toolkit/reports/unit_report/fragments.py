@@ -253,7 +253,7 @@ EUROSTAT_TEXT = {"already_met": "already met (base and latest meet the target)",
 def _required_rate(row) -> str:
     if pd.notna(row.aarr_required):
         return fmt(row.aarr_required * 100, 2)
-    if row.met_latest is True or (pd.notna(row.met_latest) and bool(row.met_latest)):
+    if pd.notna(row.met_latest) and bool(row.met_latest):
         return "none (target met)"
     return "-"
 
