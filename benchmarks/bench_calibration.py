@@ -18,9 +18,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from toolkit.evaluation import calibration  # noqa: E402
-from toolkit.reports.unit_report import context as report  # noqa: E402
-from toolkit.reports.unit_report import figures, fragments  # noqa: E402
+from toolkit.evaluation import calibration
+from toolkit.reports.unit_report import context as report
+from toolkit.reports.unit_report import figures, fragments
 
 
 def timed(func, repeat: int = 3) -> float:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit.batch.golden import GOLDEN_CYCLES, write_golden
-from toolkit.contracts.cycles import CYCLES
 from toolkit.batch.run import run_batch
+from toolkit.contracts.cycles import CYCLES
 from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
 from toolkit.core import io
 from toolkit.core.errors import ToolkitError

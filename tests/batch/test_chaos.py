@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from test_batch import make_standin  # the same folder (pytest puts it on sys.path)
+
 from toolkit.contracts.run_folder import COMPLETE, RunFolder
 
 UNITS = ["national", "beijing", "tianjin"]

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import os
-import sys
 import zipfile
-from pathlib import Path
 
 import openpyxl
 import pytest

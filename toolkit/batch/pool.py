@@ -23,7 +23,6 @@ from tqdm import tqdm
 
 from toolkit.batch.execute import KERNEL_ENV, Job, Outcome, execute_job
 
-
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -124,7 +123,7 @@ def run_jobs(jobs: Sequence[Job], after: Sequence[Job] = (), *, workers: int, pr
                 job, t0 = submitted[future]
                 try:
                     outcome = future.result()
-                except Exception as exc:  # noqa: BLE001 - a worker died (e.g. out of memory)
+                except Exception as exc:
                     outcome = Outcome(job.name, job.kind, duration_s=round(time.perf_counter() - t0, 2))
                     outcome.fail(exc)
                 outcomes[job.name] = outcome

@@ -11,6 +11,7 @@ docs/methods.md ("Mid-term view") states the rules.
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
 from toolkit.engine.models import TrendFit

@@ -44,6 +44,8 @@ __all__ = [
     "aarr_two_point",
     "aarr",
     "required_aarr",
+    "aari",
+    "required_aari",
     "cagr",
     "eurostat_ratio",
     "eurostat_category",

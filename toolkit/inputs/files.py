@@ -229,7 +229,7 @@ def _xlsx_grid(path: Path, raw: bytes, sheet: str | None) -> Grid:
     _check_expansion(path, raw)
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on damaged files; all mean "unreadable"
+    except Exception as exc:
         raise DataValidationError("cannot be read as an XLSX workbook", path=path, problems=[Problem(
             f"{type(exc).__name__}: {exc}", fix="open it in Excel and save it again as .xlsx, or export CSV UTF-8")]
         ) from None

@@ -17,12 +17,11 @@ from typing import Any
 
 import yaml
 
+from toolkit.contracts.cycles import CYCLES
 from toolkit.contracts.observations import SLUG
 from toolkit.contracts.params import EUROSTAT_THRESHOLDS, SATURATING_CAP
 from toolkit.core.errors import ParamsError, Problem, did_you_mean
 from toolkit.core.paths import PARAMS_DIR, PROJECT_ROOT, display_path, project_path
-from toolkit.contracts.cycles import CYCLES
-from toolkit.inputs.unit_targets import unit_target_files
 from toolkit.inputs.params_rules import (
     CHECKS,
     InvalidValue,
@@ -33,6 +32,7 @@ from toolkit.inputs.params_rules import (
     known_unit,
     shown_value,
 )
+from toolkit.inputs.unit_targets import unit_target_files
 
 DEFAULTS_FILE = PARAMS_DIR / "defaults.yaml"
 UNIT_ID_RE = re.compile(SLUG)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from toolkit.contracts.cycles import CYCLES, LATEST
 from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
 from toolkit.contracts.params import (
     CATEGORY_KEYS,
@@ -21,7 +22,6 @@ from toolkit.contracts.params import (
     SELECTION_MODES,
     TRANSFORM_NAMES,
 )
-from toolkit.contracts.cycles import CYCLES, LATEST
 from toolkit.core.errors import Problem, ToolkitError, did_you_mean
 from toolkit.core.paths import INDICATORS_CSV, TARGETS_DIR, UNITS_CSV, display_path, project_path
 from toolkit.inputs.catalog import available_target_sets, load_indicators, target_set_file

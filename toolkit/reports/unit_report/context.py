@@ -22,9 +22,9 @@ from toolkit.core.paths import OUTPUTS_DIR, display_path
 from toolkit.engine.assess import Assessment, assess_unit, results_frame
 from toolkit.engine.settings import AssessSettings, StraightPath
 from toolkit.inputs.catalog import load_indicators
-from toolkit.inputs.unit_targets import LOCAL, unit_targets
 from toolkit.inputs.observations import load_observations
 from toolkit.inputs.params import UnitParams, load_unit_params
+from toolkit.inputs.unit_targets import LOCAL, unit_targets
 from toolkit.inputs.units import check_unit_id, load_units
 from toolkit.reports.text import attain_text, fmt, latest_text
 
