@@ -37,7 +37,10 @@ def validate(files: Sequence[str]) -> int:
 def import_table(file: str, *, indicator: str, sheet: str | None, out: str) -> int:
     """``import-wide``: a yearbook-style table (provinces x years) -> a long observation file."""
     io.check_output(out, inputs=[file])
-    frame = import_wide(file, indicator_id=indicator, sheet=sheet, out=out, year=None)
+    notices: list[str] = []
+    frame = import_wide(file, indicator_id=indicator, sheet=sheet, out=out, year=None, notices=notices)
+    for notice in notices:
+        print(f"note: {notice}")
     print(f"wrote {len(frame)} observation(s) of {indicator} for {frame['unit_id'].nunique()} unit(s) to {out}")
     return 0
 

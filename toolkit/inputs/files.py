@@ -37,6 +37,7 @@ class Grid:
     lines: list[int]  # 1-based CSV line of the row's start, or the worksheet row number
     sheet: str | None = None
     offset: int = 0  # worksheet columns left of rows[i][0] (a table that does not start in column A)
+    sheets: tuple[str, ...] = ()  # every worksheet of the workbook that holds cells (empty for CSV)
 
     def where(self, i: int, col: int = 0) -> int | str:
         """Location of a cell for messages: the CSV line number, or ``Sheet!C7`` for a worksheet."""
@@ -258,9 +259,18 @@ def _xlsx_grid(path: Path, raw: bytes, sheet: str | None) -> Grid:
                 formulas.close()
             if problems:
                 raise DataValidationError("has formulas without saved values", path=path, problems=problems)
-        return Grid(path=path, rows=rows, lines=lines, sheet=ws.title)
+        filled = tuple(title for title, w in sheets.items() if title == ws.title or _has_cells(w))
+        return Grid(path=path, rows=rows, lines=lines, sheet=ws.title, sheets=filled)
     finally:
         book.close()
+
+
+def _has_cells(ws) -> bool:
+    """Whether a worksheet holds any non-empty cell (read only as far as the first one)."""
+    for row in ws.iter_rows(values_only=True):
+        if any(v not in (None, "") for v in row):
+            return True
+    return False
 
 
 def _has_formulas(raw: bytes) -> bool:

@@ -41,7 +41,8 @@ UNIT_COLUMNS = list(UNIT_SCHEMA.columns)
 
 # Other names in use, beyond those derived from the table (ids, English and Chinese names, codes).
 ALIASES = {
-    "national": ["全国", "中国", "全国合计", "合计", "总计", "China", "nationwide", "total", "national total"],
+    # Not "合计"/"总计"/"total": in a prefecture table that is the province's total (issue 12), not the nation's.
+    "national": ["全国", "中国", "全国合计", "China", "nationwide", "national total"],
     "inner_mongolia": ["Nei Mongol", "Neimenggu", "Nei Menggu"],
     "tibet": ["Xizang"],
 }
@@ -49,6 +50,9 @@ ALIASES = {
 _SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "维吾尔族自治区", "特别行政区", "自治区", "省", "市",
              "zhuangautonomousregion", "huiautonomousregion", "uygurautonomousregion", "uyghurautonomousregion",
              "autonomousregion", "municipality", "province", "sheng", "shi")
+#: Suffixes that mean "city": stripped only to reach one of the four municipalities (北京市 -> 北京), never a
+#: province (吉林市 is a prefecture-level city of Jilin province, not 吉林省).
+_CITY_SUFFIXES = ("市", "municipality", "shi")
 _CONFUSED = {"shanxi", "shaanxi"}
 _CONFUSION_NOTE = ("Shanxi (山西, shanxi, 140000, capital Taiyuan) and Shaanxi (陕西, shaanxi, 610000, capital Xi'an) "
                    "are different provinces")
@@ -127,22 +131,33 @@ def _default_index(key: tuple[str, int, int]) -> dict[str, str]:
 
 def unit_resolver(units: pd.DataFrame | None = None) -> Callable[[str], str]:
     """A :func:`resolve_unit` bound to one unit table, for resolving many names without rebuilding the index."""
+    table = _units(file_key(UNITS_CSV)) if units is None else units
     index = _default_index(file_key(UNITS_CSV)) if units is None else _index(units)
+    municipalities = {str(u) for u, zh in table["name_zh"].items() if str(zh).endswith("市")}
 
     def resolve(name: str) -> str:
         text = str(name).strip()
         if _looks_like_path(text):
             raise _path_error(text, "unit")
         key = _key(text)
-        found = index.get(key) or index.get(_strip_suffix(key))
-        if found:
+        if key in index:
+            return index[key]
+        stripped = _strip_suffix(key)
+        found = index.get(stripped)
+        if found and (key[len(stripped):] not in _CITY_SUFFIXES or found in municipalities):
             return found
-        raise _unknown(text, key, index)
+        raise _unknown(text, key, index, city=bool(found))
+
+    return resolve
 
     return resolve
 
 
-def _unknown(text: str, key: str, index: dict[str, str]) -> UnknownUnitError:
+def _unknown(text: str, key: str, index: dict[str, str], *, city: bool = False) -> UnknownUnitError:
+    if city:  # 吉林市: a city named like its province
+        return UnknownUnitError(f"unknown unit '{text}'", problems=[Problem(
+            f"'{text}' is a city, not a province: units are the nation and the 31 provinces",
+            fix="import province-level tables; for a city's own data give it a unit of its own in data/units.csv")])
     close = list(dict.fromkeys(index[k] for k in did_you_mean(key, index, n=6)))
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     note = f"{_CONFUSION_NOTE}; " if _CONFUSED & set(close[:2]) else ""

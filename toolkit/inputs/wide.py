@@ -18,12 +18,24 @@ import pandas as pd
 from toolkit.contracts.observations import OBS_COLUMNS
 from toolkit.core.errors import DataValidationError, Problem
 from toolkit.core.io import write_csv
-from toolkit.inputs.catalog import resolve_indicator
+from toolkit.inputs.catalog import load_indicators, resolve_indicator, unit_label
 from toolkit.inputs.files import read_grid
 from toolkit.inputs.observations import check_rows
 
 IMPORT_NOTE = "imported by toolkit import-wide"
-YEAR_HEADER = re.compile(r"^(\d{4})(?:\s*年)?$")
+#: A year column's header: 2015, 2015年, 2018年末, or with a mark that must not be lost (2020年* preliminary,
+#: 2010年（基期） base year): the mark goes into the ``note`` of every value of that column.
+YEAR_HEADER = re.compile(r"^(\d{4})\s*(?:年末|年底|年)?\s*(?P<mark>[（(][^）)]*[）)]|[*#†‡※①-⑩¹²³]+|p|e)?$", re.IGNORECASE)
+#: Rows of a yearbook table that are not provinces: skipped with a notice, never read as a unit.
+NOT_PROVINCES = ("合计", "总计", "total", "东部", "中部", "西部", "东北", "东部地区", "中部地区", "西部地区",
+                 "东北地区", "新疆生产建设兵团", "兵团", "台湾", "台湾省", "香港", "香港特别行政区", "澳门",
+                 "澳门特别行政区", "east", "central", "west", "northeast")
+#: What a "单位：..." line above the table may say, and what it means for the values below.
+UNIT_WORDS = {"‰": "per_mille", "%": "percent", "％": "percent", "1/10万": "per_100k", "/10万": "per_100k",
+              "人": "persons", "万人": "10k_persons", "个": "count", "所": "count"}
+UNIT_LINE = re.compile(r"单位\s*[:：]\s*(?P<unit>\S+)")
+#: Share of a percentage table's other values that must be large before a 0 is taken for a placeholder.
+PLACEHOLDER_FLOOR = 10.0
 MISSING = {"", "-", "--", "—", "——", "–", "―", "…", "……", "...", "..", "na", "n/a", "n.a.", "x", "×", "/"}
 NOTE_PREFIXES = ("注", "说明", "资料来源", "数据来源", "来源", "note", "source", "*", "※")
 FOOTNOTE_MARKS = "*#†‡①②③④⑤⑥⑦⑧⑨⑩¹²³⁴⁵⁶⁷⁸⁹ \u3000"
@@ -54,6 +66,13 @@ def _header(grid, year: int | None) -> tuple[int, dict[int, str]]:
     """The header row and its value columns {position: year}."""
     for i, row in enumerate(grid.rows):
         years = {j: m[1] for j, cell in enumerate(row) if j > 0 and (m := YEAR_HEADER.match(cell))}
+        twice = sorted({y for y in years.values() if list(years.values()).count(y) > 1})
+        if twice:  # two series side by side (two indicators under merged headers): which one is meant?
+            raise DataValidationError("has the same year in more than one column", path=grid.path, problems=[
+                Problem(f"{', '.join(twice)} appear(s) in {sum(1 for y in years.values() if y == twice[0])} columns: "
+                        "the table holds more than one series, e.g. two indicators side by side",
+                        row=grid.where(i), fix="cut the table so that it holds only the indicator to import "
+                        "(one block of year columns), then import it")])
         if years:
             if year is None:
                 return i, years
@@ -81,22 +100,66 @@ def _province(cell: str) -> str:
     return cell.strip().strip(FOOTNOTE_MARKS)
 
 
-def wide_to_long(path: str | Path, *, indicator_id: str, sheet: str | None = None, year: int | None = None
-                 ) -> pd.DataFrame:
-    """The observations of a wide table, checked (``OBS_COLUMNS``); raises DataValidationError with every problem."""
+def _declared_unit(grid, top: int) -> tuple[str, str] | None:
+    """(the text, its unit id) of a "单位：..." line above the header, if the table has one."""
+    for row in grid.rows[:top + 1]:
+        for cell in row:
+            m = UNIT_LINE.search(cell)
+            if m:
+                word = m["unit"].strip("）)")
+                return word, UNIT_WORDS.get(word, "")
+    return None
+
+
+def _unit_scale(grid, top: int, indicator: str) -> tuple[float, str]:
+    """The factor that turns the table's declared unit into the indicator's, and a note; a declared unit
+    that contradicts the indicator's is refused (infant mortality in % is not infant mortality in ‰)."""
+    declared = _declared_unit(grid, top)
+    if declared is None:
+        return 1.0, ""
+    word, unit = declared
+    wanted = str(load_indicators().loc[indicator, "unit"])
+    if unit == wanted:
+        return 1.0, ""
+    if (unit, wanted) == ("10k_persons", "persons"):
+        return 1e4, f"converted from {word} (x 10,000)"
+    if (unit, wanted) == ("persons", "10k_persons"):
+        return 1e-4, f"converted from {word} (/ 10,000)"
+    raise DataValidationError("declares a unit the indicator does not have", path=grid.path, problems=[Problem(
+        f"the table says 单位：{word}, but {indicator} is measured in {unit_label(wanted)}",
+        row=grid.where(0), fix="check that this is the right table and --indicator; convert the values if the "
+        "table is right")])
+
+
+def wide_to_long(path: str | Path, *, indicator_id: str, sheet: str | None = None, year: int | None = None,
+                 notices: list[str] | None = None) -> pd.DataFrame:
+    """The observations of a wide table, checked (``OBS_COLUMNS``); raises DataValidationError with every problem.
+
+    Rows that are not provinces (合计, regional subtotals, 兵团, 台湾/香港/澳门) are skipped, each with a line
+    in ``notices``.
+    """
+    notices = [] if notices is None else notices
     indicator = resolve_indicator(indicator_id)
     grid = read_grid(path, sheet=sheet)
     first = min((next(j for j, cell in enumerate(row) if cell) for row in grid.rows), default=0)
     if first:  # the table starts right of column A
         grid = replace(grid, rows=[row[first:] for row in grid.rows], offset=grid.offset + first)
+    if sheet is None and len(grid.sheets) > 1:  # the first sheet under whatever --indicator was given
+        raise DataValidationError(f"has {len(grid.sheets)} sheets with data", path=grid.path, problems=[Problem(
+            f"the sheets are: {', '.join(grid.sheets)}", fix="say which one holds this indicator: --sheet NAME")])
     top, columns = _header(grid, year)
     header = grid.rows[top]
+    marks = {j: m["mark"] for j in columns if (m := YEAR_HEADER.match(header[j])) and m["mark"]}
+    scale, scale_note = _unit_scale(grid, top, indicator)
     source = Path(path).name + (f", sheet {grid.sheet}" if grid.sheet else "")
     records, cells, problems = [], [], []
     for i in range(top + 1, len(grid.rows)):
         row = grid.rows[i]
         name = _province(row[0])
         if row == header or name.casefold().startswith(NOTE_PREFIXES):
+            continue
+        if name.casefold() in NOT_PROVINCES:
+            notices.append(f"{grid.where(i, 0)}: skipped '{name}' (not a province)")
             continue
         parsed = {j: parse_cell(row[j] if j < len(row) else "") for j in columns}
         present = {j: p for j, p in parsed.items() if p is not None}
@@ -107,8 +170,10 @@ def wide_to_long(path: str | Path, *, indicator_id: str, sheet: str | None = Non
                                     column=header[0] or None, fix="fill in the province, or delete the row"))
             continue
         for j, (number, qualifier, unit) in present.items():
-            records.append([name, indicator, columns[j], number, qualifier or np.nan, unit or np.nan, source,
-                            IMPORT_NOTE])
+            note = "; ".join(n for n in (IMPORT_NOTE, scale_note, f"column header '{header[j]}'" if j in marks else "")
+                             if n)
+            records.append([name, indicator, columns[j], _scaled(number, scale), qualifier or np.nan, unit or np.nan,
+                            source, note])
             cells.append((i, j))
     if not records and not problems:
         raise DataValidationError("has no values", path=grid.path, problems=[Problem(
@@ -123,14 +188,38 @@ def wide_to_long(path: str | Path, *, indicator_id: str, sheet: str | None = Non
         return grid.where(i, j), header[j]
 
     typed, _, more = check_rows(frame, locate)
-    problems += more
+    problems += more + _placeholders(typed, locate, indicator)
     if problems:
         raise DataValidationError(f"has {len(problems)} problem(s)", path=grid.path, problems=problems)
     return typed[OBS_COLUMNS].reset_index(drop=True)
 
 
+def _scaled(number: str, scale: float) -> str:
+    if scale == 1.0:
+        return number
+    try:
+        return repr(float(number) * scale)
+    except ValueError:
+        return number  # not a number: the shared checks report it with its cell
+
+
+def _placeholders(typed: pd.DataFrame, locate, indicator: str) -> list[Problem]:
+    """A 0 in a table of percentages that are otherwise large is a placeholder for a missing value, not a zero
+    coverage (a yearbook prints 0.0 where a province did not report)."""
+    if str(load_indicators().loc[indicator, "unit"]) != "percent" or not len(typed):
+        return []
+    values = typed["value"].astype(float)
+    others = values[values != 0]
+    if not len(others) or others.median() < PLACEHOLDER_FLOOR:
+        return []
+    return [Problem(f"0 among percentages around {others.median():.0f}: a placeholder for a missing value?",
+                    row=locate(k, "value")[0], column=locate(k, "value")[1],
+                    fix="write — (missing) where the province did not report; a real 0% needs checking at the source")
+            for k in typed.index[values == 0]]
+
+
 def import_wide(path: str | Path, *, indicator_id: str, sheet: str | None = None, out: str | Path,
-                year: int | None = None) -> pd.DataFrame:
+                year: int | None = None, notices: list[str] | None = None) -> pd.DataFrame:
     """Convert a wide yearbook table to the observation format and write it atomically to ``out`` (CSV).
 
     ``sheet`` picks an XLSX worksheet (default: the first); ``year`` keeps one year column, or names the year
@@ -139,6 +228,6 @@ def import_wide(path: str | Path, *, indicator_id: str, sheet: str | None = None
     if Path(out).resolve() == Path(path).resolve():
         raise DataValidationError("would be overwritten by the output", path=path, problems=[Problem(
             "the output path is the input file", fix="write the output to another file (--out)")])
-    frame = wide_to_long(path, indicator_id=indicator_id, sheet=sheet, year=year)
+    frame = wide_to_long(path, indicator_id=indicator_id, sheet=sheet, year=year, notices=notices)
     write_csv(out, frame, float_format="%.15g")
     return frame
