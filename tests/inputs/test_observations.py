@@ -163,8 +163,8 @@ def test_an_unknown_column(obs_file):
 
 
 def test_a_wide_table_given_as_observations_points_to_import_wide(write_file):
-    with pytest.raises(DataValidationError, match=r"has 1 problem\(s\)\n  - line 1: the first row is not a header of "
-                                                  r"this table \(it has '地区', '2015'\)\. Fix: .*import-wide"):
+    with pytest.raises(DataValidationError, match=r"has 1 problem\(s\)\n  - line 1: the header has year columns "
+                                                  r"\(2015\): this is a wide yearbook table(.|\n)*import-wide"):
         load_observations(write_file("wide.csv", "地区,2015\n北京,2.4\n"))
 
 
@@ -216,7 +216,6 @@ def test_an_unknown_indicator_suggests_the_closest(obs_file):
     ("1900", r"'1900' is not allowed\. Fix: a year must be between 1949 and 2100"),
     ("2101", r"'2101' is not allowed\. Fix: a year must be between 1949 and 2100"),
     ("2015.5", r"'2015\.5' is not a whole number\. Fix: write a whole number such as 2015"),
-    ("2015年", r"'2015年' is not a whole number"),
 ])
 def test_a_bad_year(obs_file, year, message):
     with pytest.raises(DataValidationError, match=r"line 2, column 'year': " + message):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import operator
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
@@ -72,12 +74,20 @@ def default_indicators(indicators: pd.DataFrame | None = None) -> pd.DataFrame:
     return _indicators(file_key(INDICATORS_CSV)) if indicators is None else indicators
 
 
+def _name_key(text: object) -> str:
+    return re.sub(r"[\s()（）,，]", "", unicodedata.normalize("NFKC", str(text)).casefold())
+
+
 def resolve_indicator(indicator_id: str, indicators: pd.DataFrame | None = None) -> str:
-    """The catalog id for ``indicator_id`` (case and surrounding spaces ignored), else UnknownIndicatorError."""
+    """The catalog id for ``indicator_id`` (case and surrounding spaces ignored) or for an indicator's Chinese
+    or English name as in the catalog (婴儿死亡率, "Infant mortality rate"), else UnknownIndicatorError."""
     table = default_indicators(indicators)
     key = str(indicator_id).strip().lower()
     if key in table.index:
         return key
+    by_name = {_name_key(name): str(i) for column in ("name_zh", "name_en") for i, name in table[column].items()}
+    if _name_key(indicator_id) in by_name:
+        return by_name[_name_key(indicator_id)]
     raise UnknownIndicatorError(f"unknown indicator '{indicator_id}'", problems=[Problem(
         f"'{indicator_id}' is not in data/indicators.csv{suggestion(key, table.index)}",
         fix="use an indicator_id from data/indicators.csv")])

@@ -59,10 +59,13 @@ def decode_text(raw: bytes, path: Path) -> str:
     bom = raw.startswith(codecs.BOM_UTF8)
     if bom:
         raw = raw[len(codecs.BOM_UTF8):]
-    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise DataValidationError("is a UTF-16 text file, which is not supported", path=path, problems=[Problem(
-            "the file starts with a UTF-16 byte-order mark",
-            fix="in Excel use 'Save As' > 'CSV UTF-8 (comma delimited)'")])
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text" export
+        try:
+            return _no_inner_bom(raw.decode("utf-16"), path)
+        except UnicodeDecodeError as exc:
+            raise DataValidationError("cannot be decoded as UTF-16", path=path, problems=[Problem(
+                f"the byte at offset {exc.start} is not valid UTF-16",
+                fix="in Excel use 'Save As' > 'CSV UTF-8 (comma delimited)'")]) from None
     if b"\x00" in raw:
         raise DataValidationError("is not a text file", path=path, problems=[Problem(
             "the file contains NUL bytes (binary data)", row=_line_of(raw, raw.index(b"\x00")),
@@ -98,7 +101,10 @@ def _no_inner_bom(text: str, path: Path) -> str:
 def read_csv_grid(path: Path, raw: bytes) -> Grid:
     """Parse the bytes of a CSV file into a :class:`Grid`; a malformed file raises with the line at fault."""
     text = decode_text(raw, path)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    first_line = text.split("\n", 1)[0]
+    # Tab-separated exports (Excel's "Unicode text", many statistics systems) are read as they are.
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
     rows: list[list[str]] = []
     lines: list[int] = []
     end = 0

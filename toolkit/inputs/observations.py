@@ -8,6 +8,8 @@ ever read.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
@@ -25,7 +27,14 @@ from toolkit.contracts.observations import (
     QUALIFIERS,
     REQUIRED_COLUMNS,
 )
-from toolkit.core.errors import MAX_PROBLEMS, DataValidationError, Problem, UnknownIndicatorError, UnknownUnitError
+from toolkit.core.errors import (
+    MAX_PROBLEMS,
+    DataValidationError,
+    Problem,
+    UnknownIndicatorError,
+    UnknownUnitError,
+    excerpt,
+)
 from toolkit.core.paths import INDICATORS_CSV, UNITS_CSV
 from toolkit.inputs.catalog import bounds_text, default_indicators, out_of_bounds, resolve_indicator
 from toolkit.inputs.files import Grid, file_key, read_grid
@@ -62,6 +71,21 @@ OBS_SCHEMA = pa.DataFrameSchema({
 
 
 # -------------------------------------------------------------------------------------------------- checking
+
+
+#: Chinese (and other) headers of long observation files, as yearbook offices write them.
+HEADER_ALIASES = {
+    "地区": "unit_id", "省份": "unit_id", "省": "unit_id", "地区名称": "unit_id", "region": "unit_id", "province": "unit_id",
+    "指标": "indicator_id", "指标名称": "indicator_id", "indicator": "indicator_id",
+    "年份": "year", "年度": "year", "年": "year",
+    "数值": "value", "值": "value", "指标值": "value",
+    "限定": "qualifier", "符号": "qualifier",
+    "单位": "unit", "计量单位": "unit",
+    "来源": "source", "数据来源": "source", "资料来源": "source",
+    "备注": "note", "说明": "note", "注": "note",
+}
+#: "2015年" and "2015 年" are the year 2015.
+YEAR_WITH_SUFFIX = r"^\s*(\d{4})\s*年\s*$"
 
 
 def _where(value) -> int | str:
@@ -103,7 +127,9 @@ def check_rows(frame: pd.DataFrame, locate: Locate, *, units: pd.DataFrame | Non
             except error as exc:
                 for idx in frame.index[frame[column] == raw]:
                     report(idx, column, exc.problems[0].message, exc.problems[0].fix)
-    typed, failed, more = validate_frame(frame.assign(qualifier=frame["qualifier"].fillna("=")), OBS_SCHEMA, locate)
+    years = frame["year"].astype("string").str.replace(YEAR_WITH_SUFFIX, r"\1", regex=True).astype(object)
+    typed, failed, more = validate_frame(frame.assign(qualifier=frame["qualifier"].fillna("="), year=years),
+                                         OBS_SCHEMA, locate)
     problems += more
     bad |= failed
     typed = typed.assign(unit_id=typed["unit_id"].map(ids["unit_id"]),
@@ -150,7 +176,14 @@ def _conflict(frame: pd.DataFrame, later, first, first_where: str, here: tuple[i
 
 def _file_rows(grid: Grid, units, indicators) -> tuple[pd.DataFrame, int, list[Problem]]:
     """One observation file's valid rows (with their location in ``_where``), exact duplicates dropped, problems."""
-    frame, locate, problems = frame_from_grid(grid, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, hint=(
+    wide = [cell for cell in (grid.rows[0] if grid.rows else []) if re.match(YEAR_WITH_SUFFIX, cell)
+            or re.fullmatch(r"\s*\d{4}\s*", cell)]
+    if wide:  # years across the top: a yearbook table, not observations
+        return pd.DataFrame(columns=OBS_COLUMNS), 0, [Problem(
+            f"the header has year columns ({', '.join(excerpt(c, 12) for c in wide[:3])}"
+            f"{', ...' if len(wide) > 3 else ''}): this is a wide yearbook table, not a file of observations",
+            row=grid.where(0), fix="convert it with `python -m toolkit import-wide FILE --indicator ID --out OUT.csv`")]
+    frame, locate, problems = frame_from_grid(grid, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, aliases=HEADER_ALIASES, hint=(
         "; a yearbook table with one column per year can be converted with `python -m toolkit import-wide`"))
     if any(c not in frame.columns for c in REQUIRED_COLUMNS):
         return frame.iloc[0:0], 0, problems

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -46,20 +46,23 @@ def canonical_unit(text: str) -> str:
     return UNIT_ALIASES.get(key, key)
 
 
-def frame_from_grid(grid: Grid, required: Sequence[str], optional: Sequence[str] = (), *, hint: str = ""
-                    ) -> tuple[pd.DataFrame, Locate, list[Problem]]:
+def frame_from_grid(grid: Grid, required: Sequence[str], optional: Sequence[str] = (), *, hint: str = "",
+                    aliases: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, Locate, list[Problem]]:
     """Header row -> column names, other rows -> a frame of text (index = row position in the grid).
 
     Column names are matched case-insensitively. A missing column is reported with the closest header (a
     likely misspelling), which then stands in for it so that the rows can still be checked; an unknown column
     is an error, so that a misspelled optional column is not silently ignored. Rows with more or fewer fields
     than the header are reported and left out. ``hint`` is added to the fix when no expected column is found.
+    ``aliases`` maps other header spellings (Chinese headers such as 年份) to the column names.
     """
     expected = list(required) + list(optional)
     if not grid.rows:
         return pd.DataFrame(columns=expected), (lambda i, c: (1, c)), [Problem(
             "the file is empty", fix="the first line must be the header: " + ",".join(expected))]
     header = [h.lstrip("\ufeff").strip().lower() for h in grid.rows[0]]
+    if aliases:
+        header = [aliases.get(h, h) for h in header]
     while len(header) > 1 and not header[-1] and all(len(r) < len(header) or not r[len(header) - 1]
                                                     for r in grid.rows[1:]):
         header.pop()  # trailing empty columns (a spreadsheet artefact)

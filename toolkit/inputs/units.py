@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+import opencc  # 0.005 s to import, 0.003 s to build the converter: cheap enough at the top
 import pandas as pd
 import pandera.pandas as pa
 
@@ -58,9 +59,18 @@ _CONFUSION_NOTE = ("Shanxi (山西, shanxi, 140000, capital Taiyuan) and Shaanxi
                    "are different provinces")
 
 
+@lru_cache(maxsize=1)
+def _to_simplified():
+    """OpenCC's traditional -> simplified converter (Taiwan, Hong Kong and older mainland tables: 黑龍江, 廣東)."""
+    return opencc.OpenCC("t2s")
+
+
 def _key(text: str) -> str:
-    """Comparable form of a name: full-width folded, case and spaces, hyphens, dots and apostrophes ignored."""
+    """Comparable form of a name: traditional characters folded to simplified, full-width folded, case and
+    spaces, hyphens, dots and apostrophes ignored."""
     folded = unicodedata.normalize("NFKC", str(text)).casefold()
+    if any("\u4e00" <= ch <= "\u9fff" for ch in folded):
+        folded = _to_simplified().convert(folded)
     return re.sub(r"[\s\-_.'’·]", "", folded)
 
 
@@ -158,13 +168,23 @@ def _unknown(text: str, key: str, index: dict[str, str], *, city: bool = False) 
         return UnknownUnitError(f"unknown unit '{text}'", problems=[Problem(
             f"'{text}' is a city, not a province: units are the nation and the 31 provinces",
             fix="import province-level tables; for a city's own data give it a unit of its own in data/units.csv")])
-    close = list(dict.fromkeys(index[k] for k in did_you_mean(key, index, n=6)))
+    close = list(dict.fromkeys(index[k] for k in did_you_mean(key, index, n=6))) or _one_character_off(key, index)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     note = f"{_CONFUSION_NOTE}; " if _CONFUSED & set(close[:2]) else ""
     return UnknownUnitError(f"unknown unit '{text}'", problems=[Problem(
         f"'{text}' is not a unit id, name or code in data/units.csv{hint}",
         fix=note + "use a unit_id (e.g. 'beijing'), a Chinese or English name (北京, Beijing) "
                    "or a code (110000, CN-BJ)")])
+
+
+def _one_character_off(key: str, index: dict[str, str]) -> list[str]:
+    """Units whose short Chinese name differs from ``key`` in one character (广冬 -> 广东): too short for
+    difflib's ratio, the commonest typing slip in a two-character name."""
+    if not 2 <= len(key) <= 3:
+        return []
+    return list(dict.fromkeys(uid for spelling, uid in index.items() if len(spelling) == len(key)
+                              and sum(a != b for a, b in zip(spelling, key)) == 1
+                              and any("\u4e00" <= ch <= "\u9fff" for ch in spelling)))
 
 
 def resolve_unit(name: str, units: pd.DataFrame | None = None) -> str:
