@@ -15,15 +15,17 @@ from toolkit.core.errors import ToolkitError
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    return commands.validate(args.files)
+    return commands.validate(args.files, sheet=args.sheet)
 
 
 def _cmd_import_wide(args: argparse.Namespace) -> int:
-    return commands.import_table(args.file, indicator=args.indicator, sheet=args.sheet, out=args.out)
+    return commands.import_table(args.file, indicator=args.indicator, sheet=args.sheet, out=args.out,
+                                 source=args.source)
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
-    commands.assess_to_file(data=args.data, targets=args.targets, as_of=args.as_of, units=args.units, out=args.out)
+    commands.assess_to_file(data=args.data, targets=args.targets, as_of=args.as_of, units=args.units, out=args.out,
+                            sheet=args.sheet)
     return 0
 
 
@@ -34,7 +36,8 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     return commands.run(units=args.units, workers=args.workers, data=args.data, as_of=args.as_of,
                         targets=args.targets, out=args.out, params_dir=args.params_dir,
-                        extras={} if args.no_extras else None, timeout=args.timeout, cycle=args.cycle)
+                        extras={} if args.no_extras else None, timeout=args.timeout, cycle=args.cycle,
+                        sheet=args.sheet)
 
 
 def _cmd_golden(args: argparse.Namespace) -> int:
@@ -48,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check observation files (CSV/XLSX) against the data contract")
-    p.add_argument("files", nargs="+", help="observation files")
+    p.add_argument("files", nargs="+", help="observation files (globs such as 'data/*.csv' are expanded)")
+    p.add_argument("--sheet", default=None, help="the worksheet of XLSX files (default: the first)")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("import-wide", help="convert a yearbook-style table (provinces x years) to long observations")
@@ -56,10 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--indicator", required=True, help="indicator_id from data/indicators.csv")
     p.add_argument("--sheet", default=None, help="sheet name for XLSX files")
     p.add_argument("--out", required=True, help="output CSV in the observation format")
+    p.add_argument("--source", default=None,
+                   help="the publication, written into every row (e.g. '广东统计年鉴2023, 表5-12'); default: the file name")
     p.set_defaults(func=_cmd_import_wide)
 
     p = sub.add_parser("assess", help="assess every unit x indicator x target; write results.csv (or .xlsx)")
-    p.add_argument("--data", action="append", required=True, help="observation file (repeatable)")
+    p.add_argument("--data", action="extend", nargs="+", required=True,
+                   help="observation files (several after one --data, repeatable, globs expanded)")
+    p.add_argument("--sheet", default=None, help="the worksheet of XLSX files (default: the first)")
     p.add_argument("--targets", required=True, help="target set name in data/targets/ or a CSV path")
     p.add_argument("--as-of", type=int, required=True, help="ignore observations after this year")
     p.add_argument("--units", nargs="+", default=None, help="unit ids or names (default: all in the data)")
@@ -75,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="parallel kernels (default: CPU count)")
     p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="fail a notebook whose cell runs longer than this (default: no limit); the others go on")
-    p.add_argument("--data", action="append", default=None, help="observation file(s) for every unit")
+    p.add_argument("--data", action="extend", nargs="+", default=None,
+                   help="observation files for every unit (several after one --data, globs expanded)")
+    p.add_argument("--sheet", default=None, help="the worksheet of XLSX --data files (default: the first)")
     p.add_argument("--cycle", default=None, metavar="CYCLE",
                    help="the Outline cycle to assess: 2021-2030 (default, the live Outline) or 2011-2020 "
                         "(its final evaluation, as of 2020)")

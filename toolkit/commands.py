@@ -17,6 +17,7 @@ from toolkit.contracts.cycles import CYCLES
 from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
 from toolkit.core import io
 from toolkit.core.errors import ToolkitError
+from toolkit.core.paths import expand_globs, user_path
 from toolkit.demo.panel import write_demo_data
 from toolkit.engine.assess import assess_many
 from toolkit.engine.settings import AssessSettings
@@ -27,18 +28,19 @@ from toolkit.inputs.units import resolve_unit
 from toolkit.inputs.wide import import_wide
 
 
-def validate(files: Sequence[str]) -> int:
+def validate(files: Sequence[str], *, sheet: str | None = None) -> int:
     """``validate``: one line per valid file; a DataValidationError lists every problem of the others."""
-    for line in validation_report(files):
+    for line in validation_report(user_files(files, "file"), sheet=sheet):
         print(line)
     return 0
 
 
-def import_table(file: str, *, indicator: str, sheet: str | None, out: str) -> int:
+def import_table(file: str, *, indicator: str, sheet: str | None, out: str, source: str | None = None) -> int:
     """``import-wide``: a yearbook-style table (provinces x years) -> a long observation file."""
     io.check_output(out, inputs=[file])
     notices: list[str] = []
-    frame = import_wide(file, indicator_id=indicator, sheet=sheet, out=out, year=None, notices=notices)
+    frame = import_wide(file, indicator_id=indicator, sheet=sheet, out=out, year=None, notices=notices,
+                        source=source)
     for notice in notices:
         print(f"note: {notice}")
     print(f"wrote {len(frame)} observation(s) of {indicator} for {frame['unit_id'].nunique()} unit(s) to {out}")
@@ -46,13 +48,14 @@ def import_table(file: str, *, indicator: str, sheet: str | None, out: str) -> i
 
 
 def assess_to_file(*, data: Sequence[str | Path], targets: str, as_of: int, units: Sequence[str] | None,
-                   out: str | Path) -> pd.DataFrame:
+                   out: str | Path, sheet: str | None = None) -> pd.DataFrame:
     """The ``python -m toolkit assess`` command: load, assess, write CSV (or XLSX when ``out`` ends in .xlsx)."""
     if not FIRST_YEAR <= as_of <= LAST_YEAR:
         raise ToolkitError(f"--as-of {as_of} is not a plausible year. "
                            f"Fix: give a year between {FIRST_YEAR} and {LAST_YEAR}.")
+    data = user_files(data, "--data file")
     io.check_output(out, inputs=[*data, target_set_file(targets)])
-    observations = load_observations(data)
+    observations = load_observations(data, sheet=sheet)
     target_table = load_targets(targets)
     unit_ids = [resolve_unit(u) for u in units] if units else None
     frame = assess_many(observations, target_table, as_of=as_of, units=unit_ids,
@@ -64,6 +67,15 @@ def assess_to_file(*, data: Sequence[str | Path], targets: str, as_of: int, unit
         io.write_csv(out, frame)
     print(f"wrote {out} ({len(frame)} rows, {frame['unit_id'].nunique()} unit(s))")
     return frame
+
+
+def user_files(patterns: Sequence[str | Path], what: str) -> list[Path]:
+    """Command-line file arguments with globs expanded; a pattern that matches nothing is an error."""
+    files, unmatched = expand_globs(patterns, user_path)
+    if unmatched:
+        raise ToolkitError(f"no {what} matches {', '.join(unmatched)}. Fix: check the pattern (quote it, e.g. "
+                           "'data/*.csv', so that the shell does not expand it first).")
+    return files
 
 
 def demo_data(seed: int) -> int:

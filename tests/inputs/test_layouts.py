@@ -43,3 +43,53 @@ def test_a_one_character_typo_in_a_two_character_name_gets_a_suggestion(typo, me
 
 def test_indicators_may_be_named_in_chinese_or_english():
     assert resolve_indicator("婴儿死亡率") == "imr" and resolve_indicator("Infant mortality rate") == "imr"
+
+
+def test_several_data_files_after_one_flag_and_globs(tmp_path, monkeypatch, capsys):
+    from toolkit.cli import main
+
+    for name, unit in (("a.csv", "北京"), ("b.csv", "天津")):
+        (tmp_path / name).write_text(f"地区,指标,年份,数值,单位,来源\n{unit},婴儿死亡率,2015,2.4,‰,年鉴\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "*.csv"]) == 0
+    assert capsys.readouterr().out.count(": OK, 1 row") == 2
+    out = tmp_path / "r.csv"
+    assert main(["assess", "--data", "a.csv", "b.csv", "--targets", "outline-2021-2030", "--as-of", "2020",
+                 "--out", str(out)]) == 0
+    assert "2 unit(s)" in capsys.readouterr().out
+    assert main(["validate", "nothing*.csv"]) == 2
+    assert "no file matches nothing*.csv" in capsys.readouterr().err
+
+
+def test_params_data_may_be_a_glob(tmp_path):
+    from toolkit.inputs.params import load_unit_params
+
+    path = tmp_path / "national.yaml"
+    path.write_text("unit_id: national\ndata: ['data/observations/national*.csv']\n", encoding="utf-8")
+    assert load_unit_params(path).data == ("data/observations/national.csv", "data/observations/national_2021_2025.csv")
+
+
+def test_sheet_for_validate_and_assess(tmp_path, capsys):
+    import openpyxl
+
+    from toolkit.cli import main
+
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["本表为示例"])
+    data = book.create_sheet("数据")
+    data.append(["地区", "指标", "年份", "数值", "单位", "来源"])
+    data.append(["北京", "婴儿死亡率", 2015, 2.4, "‰", "年鉴"])
+    path = tmp_path / "long.xlsx"
+    book.save(path)
+    assert main(["validate", str(path), "--sheet", "数据"]) == 0
+    assert ": OK, 1 row" in capsys.readouterr().out
+
+
+def test_import_wide_writes_the_publication_given_as_source(tmp_path):
+    from toolkit.inputs.wide import import_wide
+
+    path = tmp_path / "t.csv"
+    path.write_text("地区,2015,2016\n北京,2.4,2.2\n", encoding="utf-8")
+    frame = import_wide(path, indicator_id="imr", out=tmp_path / "o.csv", source="北京统计年鉴2017, 表5-12")
+    assert set(frame["source"]) == {"北京统计年鉴2017, 表5-12"}

@@ -30,6 +30,7 @@ from toolkit.core.paths import (
     OUTPUTS_DIR,
     UNITS_CSV,
     display_path,
+    expand_globs,
     user_path,
 )
 from toolkit.inputs.catalog import load_targets, names_a_file, target_set_file
@@ -99,7 +100,7 @@ def _check_out(out: Path) -> Path:
     return out
 
 
-def _overrides(data, as_of, targets, cycle, declared: set[str]
+def _overrides(data, as_of, targets, cycle, declared: set[str], sheet: str | None = None
                ) -> tuple[dict[str, Any], list[Path], list[Path], pd.DataFrame | None]:
     """Notebook parameters for the run-wide overrides, validated; the data and target files they name; and
     the ``--data`` observations, loaded once here."""
@@ -113,14 +114,17 @@ def _overrides(data, as_of, targets, cycle, declared: set[str]
     data_files: list[Path] = []
     target_files: list[Path] = []
     if data:
-        paths = [user_path(p) for p in ([data] if isinstance(data, str | Path) else data)]
+        paths, unmatched = expand_globs([data] if isinstance(data, str | Path) else data, user_path)
+        if unmatched:
+            raise BatchError("no observation file matches " + ", ".join(unmatched), problems=[Problem(
+                "the pattern matched nothing", "check it, and quote it ('data/*.csv') so that the shell leaves it")])
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:
             raise BatchError("observation file(s) not found", problems=[
                 Problem(f"no such file: {m}", "check the --data path") for m in missing])
         if any(PATH_SEPARATOR in str(p) for p in paths):
             raise BatchError("a --data path contains ';'", problems=[Problem("';' separates files", "rename it")])
-        frame = load_observations(paths)  # a broken file fails here once, not in every kernel
+        frame = load_observations(paths, sheet=sheet)  # a broken file fails here once, not in every kernel
         overrides["data_override"] = join_paths(paths)
         data_files = paths
     if as_of is not None:
@@ -198,7 +202,8 @@ def _params_inputs(unit_ids: Iterable[str], overrides: Mapping[str, Any],
 def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, data: Sequence[str] | None = None,
                as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
                template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
-               params_dir: str | Path | None = None, timeout: float | None = None, cycle: str | None = None) -> Plan:
+               params_dir: str | Path | None = None, timeout: float | None = None, cycle: str | None = None,
+               sheet: str | None = None) -> Plan:
     """Validate a batch and resolve its defaults; every user error is raised here, before any kernel.
 
     The exception is one unit's broken params file: that unit is listed in ``Plan.broken`` and fails on
@@ -227,7 +232,9 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
     clash = sorted(set(extras) & set(unit_ids))
     if clash:
         raise BatchError(f"unit id(s) {', '.join(clash)} clash with extra notebook names")
-    overrides, data_files, target_files, frame = _overrides(data, as_of, targets, cycle, declared)
+    overrides, data_files, target_files, frame = _overrides(data, as_of, targets, cycle, declared, sheet)
+    if sheet is not None and "data_label" not in declared:
+        raise BatchError("--sheet needs a template that takes the batch's data slices (a 'data_label' parameter)")
     if "params_file" in declared:
         overrides = {"params_file": "", **overrides}
     params_files, warnings = _params_files(unit_ids, params_dir, table.index)

@@ -7,6 +7,7 @@ what is shown for a file *outside* the project differs by output and is chosen e
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -53,3 +54,29 @@ def user_path(path: str | Path) -> Path:
     if path.is_absolute():
         return path
     return (Path.cwd() / path).resolve() if (Path.cwd() / path).exists() else (PROJECT_ROOT / path).resolve()
+
+
+GLOB_CHARS = "*?["
+
+
+def expand_globs(patterns: Iterable[str | Path], resolve: Callable[[str | Path], Path]) -> tuple[list[Path], list[str]]:
+    """Each pattern resolved (``resolve``: :func:`user_path` or :func:`project_path`), a pattern with ``* ? [``
+    expanded to its files in sorted order; also the patterns that matched no file (the caller says so)."""
+    files: list[Path] = []
+    unmatched: list[str] = []
+    for pattern in patterns:
+        text = str(pattern)
+        if not any(ch in text for ch in GLOB_CHARS):
+            files.append(resolve(text))
+            continue
+        base = Path(text).expanduser()
+        if base.is_absolute():
+            matches = sorted(Path(base.anchor).glob(str(base.relative_to(base.anchor))))
+        else:
+            root = Path.cwd() if any(Path.cwd().glob(text)) else PROJECT_ROOT
+            matches = sorted(root.glob(text))
+        matches = [m.resolve() for m in matches if m.is_file()]
+        files += matches
+        if not matches:
+            unmatched.append(text)
+    return list(dict.fromkeys(files)), unmatched

@@ -277,9 +277,9 @@ def load_observations(paths: str | Path | Iterable[str | Path], *, units: pd.Dat
     return frame[OBS_COLUMNS + ["file"]].astype({"year": "int64", "value": "float64"})
 
 
-def validation_report(paths: str | Path | Iterable[str | Path]) -> list[str]:
+def validation_report(paths: str | Path | Iterable[str | Path], *, sheet: str | None = None) -> list[str]:
     """One summary line per valid file (``python -m toolkit validate``); raises for the invalid ones."""
-    _, summaries, errors = _load_all(paths, None, None, None)
+    _, summaries, errors = _load_all(paths, None, None, sheet)
     bad = {e.path for e in errors}
     lines = []
     for path, (rows, units, indicators, first, last, exact) in summaries.items():

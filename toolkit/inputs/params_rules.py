@@ -23,7 +23,15 @@ from toolkit.contracts.params import (
     TRANSFORM_NAMES,
 )
 from toolkit.core.errors import Problem, ToolkitError, did_you_mean
-from toolkit.core.paths import INDICATORS_CSV, TARGETS_DIR, UNITS_CSV, display_path, project_path
+from toolkit.core.paths import (
+    GLOB_CHARS,
+    INDICATORS_CSV,
+    TARGETS_DIR,
+    UNITS_CSV,
+    display_path,
+    expand_globs,
+    project_path,
+)
 from toolkit.inputs.catalog import available_target_sets, load_indicators, target_set_file
 from toolkit.inputs.unit_targets import local_target_file
 from toolkit.inputs.units import load_units
@@ -136,7 +144,13 @@ def _check_target_set(value: Any) -> str | None:
 
 
 def _check_files(value: Any) -> tuple[str, ...]:
-    files = _str_list(value, "file paths")
+    patterns = _str_list(value, "file paths")
+    found, unmatched = expand_globs(patterns, project_path)
+    if unmatched:
+        raise InvalidValue("existing files", "check the pattern (relative to the project root)",
+                           message=f"no file matches {', '.join(unmatched)}")
+    files = tuple(display_path(p) for p in found) if any(any(c in p for c in GLOB_CHARS) for p in patterns) \
+        else patterns
     missing = [display_path(project_path(f)) for f in files if not project_path(f).is_file()]
     if missing:
         demo = any(m.startswith("data/demo/") for m in missing)

@@ -219,7 +219,7 @@ def _placeholders(typed: pd.DataFrame, locate, indicator: str) -> list[Problem]:
 
 
 def import_wide(path: str | Path, *, indicator_id: str, sheet: str | None = None, out: str | Path,
-                year: int | None = None, notices: list[str] | None = None) -> pd.DataFrame:
+                year: int | None = None, notices: list[str] | None = None, source: str | None = None) -> pd.DataFrame:
     """Convert a wide yearbook table to the observation format and write it atomically to ``out`` (CSV).
 
     ``sheet`` picks an XLSX worksheet (default: the first); ``year`` keeps one year column, or names the year
@@ -229,5 +229,7 @@ def import_wide(path: str | Path, *, indicator_id: str, sheet: str | None = None
         raise DataValidationError("would be overwritten by the output", path=path, problems=[Problem(
             "the output path is the input file", fix="write the output to another file (--out)")])
     frame = wide_to_long(path, indicator_id=indicator_id, sheet=sheet, year=year, notices=notices)
+    if source:  # the publication (publisher, table, year), so that reports name it and not only a file
+        frame = frame.assign(source=source.strip())
     write_csv(out, frame, float_format="%.15g")
     return frame
