@@ -20,7 +20,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_import_wide(args: argparse.Namespace) -> int:
     return commands.import_table(args.file, indicator=args.indicator, sheet=args.sheet, out=args.out,
-                                 source=args.source)
+                                 source=args.source, year=args.year, all_sheets=args.all_sheets, unit=args.unit,
+                                 targets_out=args.targets_out)
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
@@ -57,8 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import-wide", help="convert a yearbook-style table (provinces x years) to long observations")
     p.add_argument("file")
-    p.add_argument("--indicator", required=True, help="indicator_id from data/indicators.csv")
+    p.add_argument("--indicator", default=None,
+                   help="indicator_id, or its Chinese or English name (required except with --all-sheets)")
     p.add_argument("--sheet", default=None, help="sheet name for XLSX files")
+    p.add_argument("--year", type=int, default=None,
+                   help="the year of a table with indicators as columns (default: from the sheet name)")
+    p.add_argument("--all-sheets", action="store_true",
+                   help="import every sheet that holds an indicator (named by the sheet, or --indicator)")
+    p.add_argument("--unit", default=None,
+                   help="one unit's monitoring table (indicators down the side, years across, or the reverse)")
+    p.add_argument("--targets-out", default=None,
+                   help="with --unit: write the table's 目标值 column as a local target file (for local_targets)")
     p.add_argument("--out", required=True, help="output CSV in the observation format")
     p.add_argument("--source", default=None,
                    help="the publication, written into every row (e.g. '广东统计年鉴2023, 表5-12'); default: the file name")

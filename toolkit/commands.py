@@ -25,7 +25,7 @@ from toolkit.inputs.catalog import load_targets, target_set_file
 from toolkit.inputs.observations import load_observations, validation_report
 from toolkit.inputs.params import load_defaults
 from toolkit.inputs.units import resolve_unit
-from toolkit.inputs.wide import import_wide
+from toolkit.inputs.wide import import_wide, import_workbook, monitoring_to_long
 
 
 def validate(files: Sequence[str], *, sheet: str | None = None) -> int:
@@ -35,15 +35,38 @@ def validate(files: Sequence[str], *, sheet: str | None = None) -> int:
     return 0
 
 
-def import_table(file: str, *, indicator: str, sheet: str | None, out: str, source: str | None = None) -> int:
-    """``import-wide``: a yearbook-style table (provinces x years) -> a long observation file."""
+def import_table(file: str, *, indicator: str | None, sheet: str | None, out: str, source: str | None = None,
+                 year: int | None = None, all_sheets: bool = False, unit: str | None = None,
+                 targets_out: str | None = None) -> int:
+    """``import-wide``: a yearbook-style table (provinces x years, or one unit's indicators x years) -> a long
+    observation file (and, for a monitoring table, its targets)."""
     io.check_output(out, inputs=[file])
     notices: list[str] = []
-    frame = import_wide(file, indicator_id=indicator, sheet=sheet, out=out, year=None, notices=notices,
-                        source=source)
+    if unit is not None:
+        frame, targets = monitoring_to_long(file, unit_id=unit, sheet=sheet, notices=notices)
+        if source:
+            frame = frame.assign(source=source.strip())
+        io.write_csv(out, frame, float_format="%.15g")
+        if targets_out:
+            io.check_output(targets_out, inputs=[file, out])
+            io.write_csv(targets_out, pd.DataFrame(targets))
+            print(f"wrote {len(targets)} target(s) to {targets_out} (use it as local_targets in the unit's params)")
+    elif targets_out:
+        raise ToolkitError("--targets-out reads a monitoring table's 目标值 column. Fix: give --unit as well.")
+    elif all_sheets:
+        if sheet is not None:
+            raise ToolkitError("--all-sheets and --sheet exclude each other. Fix: give one of them.")
+        frame = import_workbook(file, out=out, indicator_id=indicator, source=source, notices=notices)
+    elif indicator is None:
+        raise ToolkitError("import-wide needs --indicator (or --all-sheets for a workbook whose sheets are named "
+                           "after their indicators). Fix: add --indicator imr (an id or a name such as 婴儿死亡率).")
+    else:
+        frame = import_wide(file, indicator_id=indicator, sheet=sheet, out=out, year=year, notices=notices,
+                            source=source)
     for notice in notices:
         print(f"note: {notice}")
-    print(f"wrote {len(frame)} observation(s) of {indicator} for {frame['unit_id'].nunique()} unit(s) to {out}")
+    print(f"wrote {len(frame)} observation(s) of {', '.join(frame['indicator_id'].unique())} for "
+          f"{frame['unit_id'].nunique()} unit(s) to {out}")
     return 0
 
 

@@ -476,3 +476,24 @@ def test_each_kernel_reads_only_its_rows_of_data_and_the_report_names_the_users_
     pd.testing.assert_series_equal(batch.sort_index(), whole.set_index("indicator_id")["p_attain"].sort_index(),
                                    check_names=False, check_dtype=False)
     assert str(data) in (out / "html" / "beijing.html").read_text(encoding="utf-8")
+
+
+def test_a_run_on_user_data_reports_its_units_only_and_not_the_demo_notes(tmp_path, capsys):
+    """Issue 12, reports on user data: --data without --units runs the units the data hold; the params' demo
+    note is not shown; the comparison line is the user's own national series; a named unit with no rows fails."""
+    from toolkit.core.errors import DataValidationError
+    from toolkit.reports.unit_report import context as report
+    from toolkit.reports.unit_report import fragments
+
+    data = tmp_path / "mine.csv"
+    rows = [f"{u},imr,{y},{v + (y - 2010) * -0.3:.1f},=,per_mille,我的统计年鉴,\n"
+            for u, v in (("national", 13.0), ("beijing", 4.0)) for y in range(2010, 2021)]
+    data.write_text("unit_id,indicator_id,year,value,qualifier,unit,source,note\n" + "".join(rows), encoding="utf-8")
+    plan = batch.plan_batch(data=[str(data)], out=tmp_path / "out", extras={})
+    assert plan.unit_ids == ["national", "beijing"]
+    assert plan.warnings[0].startswith("30 unit(s) have no rows in the --data files and are left out: tianjin")
+    context = report.prepare("beijing", output_dir=str(tmp_path / "bj"), data_override=str(data))
+    assert "Synthetic demonstration data" not in fragments.provenance(context).data
+    assert set(context.comparison["source"]) == {"我的统计年鉴"}  # the user's national rows, not the shipped ones
+    with pytest.raises(DataValidationError, match="has no observations of tianjin"):
+        report.prepare("tianjin", output_dir=str(tmp_path / "tj"), data_override=str(data))

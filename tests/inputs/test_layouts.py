@@ -93,3 +93,72 @@ def test_import_wide_writes_the_publication_given_as_source(tmp_path):
     path.write_text("地区,2015,2016\n北京,2.4,2.2\n", encoding="utf-8")
     frame = import_wide(path, indicator_id="imr", out=tmp_path / "o.csv", source="北京统计年鉴2017, 表5-12")
     assert set(frame["source"]) == {"北京统计年鉴2017, 表5-12"}
+
+
+def _book(path, sheets: dict[str, list[list]]):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_one_sheet_per_year_with_indicators_as_columns(tmp_path):
+    from toolkit.inputs.wide import import_workbook, wide_to_long
+
+    rows = [["地区", "婴儿死亡率（‰）", "住院分娩率（%）"], ["北京", 2.4, 99.9], ["天津", 3.0, 99.8]]
+    path = _book(tmp_path / "years.xlsx", {"2015年": rows, "2016年": [rows[0], ["北京", 2.2, 99.9]]})
+    frame = wide_to_long(path, indicator_id="婴儿死亡率", sheet="2015年")  # the year from the sheet name
+    assert list(zip(frame["unit_id"], frame["year"], frame["value"])) == [("beijing", 2015, 2.4), ("tianjin", 2015, 3.0)]
+    both = import_workbook(path, out=tmp_path / "o.csv", indicator_id="hospital_delivery")
+    assert sorted(zip(both["year"], both["value"])) == [(2015, 99.8), (2015, 99.9), (2016, 99.9)]
+
+
+def test_all_sheets_named_after_their_indicators_and_the_skipped_ones_named(tmp_path):
+    from toolkit.inputs.wide import import_workbook
+
+    path = _book(tmp_path / "book.xlsx", {
+        "婴儿死亡率": [["地区", "2015", "2016"], ["北京", 2.4, 2.2]],
+        "u5mr": [["地区", "2015", "2016"], ["北京", 3.0, 2.9]],
+        "说明": [["本表数据来源：卫生健康统计年鉴"]]})
+    notices: list[str] = []
+    frame = import_workbook(path, out=tmp_path / "o.csv", notices=notices)
+    assert sorted(set(frame["indicator_id"])) == ["imr", "u5mr"] and len(frame) == 4
+    assert notices == ["sheet '说明': skipped (its name is no indicator; name the sheet after one, or give --indicator)"]
+
+
+def test_a_provinces_monitoring_table_with_its_targets(tmp_path, capsys):
+    from toolkit.cli import main
+    from toolkit.inputs.catalog import load_targets
+    from toolkit.inputs.observations import load_observations
+
+    path = _book(tmp_path / "mon.xlsx", {"监测表": [
+        ["广东省儿童发展纲要监测统计表"],
+        ["序号", "指标", "单位", "目标值（2030年）", "2010年（基期）", "2015年", "2020年"],
+        [1, "婴儿死亡率", "‰", "≤4", 4.9, 3.1, 2.2],
+        [2, "5岁以下儿童死亡率", "‰", "5以下", 6.9, 4.5, 3.1],
+        [3, "某项地方指标", "%", "≥90", None, 60, 90]]})
+    out, targets = tmp_path / "gd.csv", tmp_path / "gd-targets.csv"
+    assert main(["import-wide", str(path), "--unit", "广东", "--out", str(out), "--targets-out", str(targets)]) == 0
+    assert "skipped '某项地方指标'" in capsys.readouterr().out
+    frame = load_observations([out])
+    assert len(frame) == 6 and set(frame["unit_id"]) == {"guangdong"}
+    assert frame.query("indicator_id == 'imr' and year == 2010")["note"].iloc[0].endswith("column header '2010年（基期）'")
+    local = load_targets(targets).set_index("indicator_id")
+    assert (local.loc["imr", "comparator"], local.loc["imr", "target_value"], local.loc["imr", "target_year"]) == \
+        ("<=", 4.0, 2030)
+
+
+def test_years_down_the_side_with_indicators_across(tmp_path):
+    from toolkit.inputs.wide import monitoring_to_long
+
+    path = _book(tmp_path / "years.xlsx", {"北京": [["年份", "婴儿死亡率", "孕产妇死亡率"], ["2015年", 2.4, 8.1],
+                                                    ["2016年", 2.2, 10.4]]})
+    frame, targets = monitoring_to_long(path, unit_id="beijing")
+    assert sorted(zip(frame["indicator_id"], frame["year"], frame["value"])) == [
+        ("imr", 2015, 2.4), ("imr", 2016, 2.2), ("mmr", 2015, 8.1), ("mmr", 2016, 10.4)] and targets == []

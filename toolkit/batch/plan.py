@@ -150,6 +150,21 @@ def _overrides(data, as_of, targets, cycle, declared: set[str], sheet: str | Non
     return overrides, data_files, target_files, frame
 
 
+def _units_in_data(unit_ids: list[str], frame: pd.DataFrame | None, *, explicit: bool) -> tuple[list[str], list[str]]:
+    """With ``--data`` and no ``--units``, the units the data hold (a report on no rows says nothing); a
+    warning names the units left out. Units asked for by name are kept: they fail on their own if empty."""
+    if frame is None or explicit:
+        return unit_ids, []
+    present = set(frame["unit_id"])
+    kept = [u for u in unit_ids if u in present]
+    if not kept:
+        raise BatchError("the --data files hold no unit of data/units.csv", problems=[Problem(
+            "no rows to report on", "check the unit_id column (ids, names or codes of data/units.csv)")])
+    skipped = [u for u in unit_ids if u not in present]
+    return kept, ([f"{len(skipped)} unit(s) have no rows in the --data files and are left out: {', '.join(skipped)}"]
+                  if skipped else [])
+
+
 def _params_files(unit_ids: Iterable[str], params_dir: str | Path | None, known: Iterable[str]
                   ) -> tuple[dict[str, Path], list[str]]:
     """Per-unit params files from ``--params-dir`` (``<unit_id>.yaml`` or ``.yml``; a unit without one keeps
@@ -233,11 +248,13 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
     if clash:
         raise BatchError(f"unit id(s) {', '.join(clash)} clash with extra notebook names")
     overrides, data_files, target_files, frame = _overrides(data, as_of, targets, cycle, declared, sheet)
+    unit_ids, data_warnings = _units_in_data(unit_ids, frame, explicit=units is not None)
     if sheet is not None and "data_label" not in declared:
         raise BatchError("--sheet needs a template that takes the batch's data slices (a 'data_label' parameter)")
     if "params_file" in declared:
         overrides = {"params_file": "", **overrides}
     params_files, warnings = _params_files(unit_ids, params_dir, table.index)
+    warnings = data_warnings + warnings
     if params_files and "params_file" not in declared:
         raise BatchError("--params-dir needs a 'params_file' parameter in the notebook", path=template)
     params_inputs, broken = _params_inputs(unit_ids, overrides, params_files)

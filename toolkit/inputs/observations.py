@@ -9,7 +9,6 @@ ever read.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache

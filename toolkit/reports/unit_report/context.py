@@ -18,6 +18,7 @@ from toolkit.contracts.results import CATEGORIES, CONTEXT_ROLE, counted, targete
 from toolkit.contracts.run_folder import RESULTS_FILE, SUMMARY_FILE, split_paths
 from toolkit.contracts.synthetic import is_synthetic
 from toolkit.core import io
+from toolkit.core.errors import DataValidationError, Problem
 from toolkit.core.paths import OUTPUTS_DIR, display_path
 from toolkit.engine.assess import Assessment, assess_unit, results_frame
 from toolkit.engine.settings import AssessSettings, StraightPath
@@ -47,6 +48,7 @@ class ReportContext:
     synthetic: bool
     output_dir: Path
     indicators: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    user_data: bool = False  # the run's --data replaced the params' files (their notes do not apply)
 
     @property
     def unit_id(self) -> str:
@@ -93,10 +95,19 @@ def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str
     targets = unit_targets(params.target_set, params.local_targets, cycle, targets_override)
     observations = load_observations(data_paths)
     unit_obs = observations[observations["unit_id"] == params.unit_id]
+    user_data = bool(data_override)
+    if user_data and not len(unit_obs):
+        raise DataValidationError(f"has no observations of {params.unit_id}", path=data_label or data_override,
+                                  problems=[Problem("a report with no data would say nothing",
+                                                    "leave the unit out (--units), or add its rows to the file")])
     comparison = pd.DataFrame(columns=unit_obs.columns)
-    if params.unit_id != params.comparison_unit and params.comparison_paths:
-        comparison = load_observations(params.comparison_paths)
-        comparison = comparison[comparison["unit_id"] == params.comparison_unit]
+    if params.unit_id != params.comparison_unit:
+        own = observations[observations["unit_id"] == params.comparison_unit] if user_data else comparison
+        if len(own):  # the user's own national rows, when they bring them
+            comparison = own
+        elif params.comparison_paths:
+            comparison = load_observations(params.comparison_paths)
+            comparison = comparison[comparison["unit_id"] == params.comparison_unit]
     reference = comparison if len(comparison) else unit_obs
     as_of = int(as_of_override) or resolve_as_of(params.as_of, cycle, reference["year"])
     comparison = comparison[comparison["year"] <= as_of]
@@ -110,6 +121,7 @@ def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str
         params=params, unit=unit, as_of=as_of, target_set=str(targets["target_set"].iloc[0]), cycle=cycle,
         targets=targets, data_paths=split_paths(data_label) or data_paths,
         observations=unit_obs, comparison=comparison, assessments=assessments, results=results_frame(assessments),
+        user_data=user_data,
         synthetic=is_synthetic(unit_obs), output_dir=Path(output_dir) if output_dir else OUTPUTS_DIR / "interactive" / unit_id,
         indicators=indicators,
     )

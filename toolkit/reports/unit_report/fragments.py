@@ -75,7 +75,7 @@ def provenance(context: ReportContext) -> HTML:
             f"(full addresses in the data file).</p>"
             f"<details><summary>Observations and sources per indicator ({len(per_indicator)} indicators)</summary>"
             f"{table(per_indicator)}</details>")
-    if context.params.notes:
+    if context.params.notes and not context.user_data:  # the params' notes describe the params' own files
         text += f"<p><b>Notes:</b> {escape(str(context.params.notes))}</p>"
     return html(text)
 
