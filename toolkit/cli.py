@@ -15,18 +15,18 @@ from toolkit.core.errors import ToolkitError
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    return commands.validate(args.files, sheet=args.sheet)
+    return commands.validate(args.files, sheet=args.sheet, prefer=args.prefer)
 
 
 def _cmd_import_wide(args: argparse.Namespace) -> int:
     return commands.import_table(args.file, indicator=args.indicator, sheet=args.sheet, out=args.out,
                                  source=args.source, year=args.year, all_sheets=args.all_sheets, unit=args.unit,
-                                 targets_out=args.targets_out)
+                                 targets_out=args.targets_out, ignore_rows=tuple(args.ignore_rows or ()))
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
     commands.assess_to_file(data=args.data, targets=args.targets, as_of=args.as_of, units=args.units, out=args.out,
-                            sheet=args.sheet)
+                            sheet=args.sheet, prefer=args.prefer)
     return 0
 
 
@@ -38,7 +38,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return commands.run(units=args.units, workers=args.workers, data=args.data, as_of=args.as_of,
                         targets=args.targets, out=args.out, params_dir=args.params_dir,
                         extras={} if args.no_extras else None, timeout=args.timeout, cycle=args.cycle,
-                        sheet=args.sheet)
+                        sheet=args.sheet, prefer=args.prefer)
 
 
 def _cmd_golden(args: argparse.Namespace) -> int:
@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check observation files (CSV/XLSX) against the data contract")
     p.add_argument("files", nargs="+", help="observation files (globs such as 'data/*.csv' are expanded)")
     p.add_argument("--sheet", default=None, help="the worksheet of XLSX files (default: the first)")
+    p.add_argument("--prefer", default=None, metavar="FILE",
+                   help="where two files give one unit, indicator and year different values, this file's win")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("import-wide", help="convert a yearbook-style table (provinces x years) to long observations")
@@ -67,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="import every sheet that holds an indicator (named by the sheet, or --indicator)")
     p.add_argument("--unit", default=None,
                    help="one unit's monitoring table (indicators down the side, years across, or the reverse)")
+    p.add_argument("--ignore-rows", nargs="+", default=None, metavar="LABEL",
+                   help="row labels to skip besides totals and regions (e.g. 其中：城市)")
     p.add_argument("--targets-out", default=None,
                    help="with --unit: write the table's 目标值 column as a local target file (for local_targets)")
     p.add_argument("--out", required=True, help="output CSV in the observation format")
@@ -78,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", action="extend", nargs="+", required=True,
                    help="observation files (several after one --data, repeatable, globs expanded)")
     p.add_argument("--sheet", default=None, help="the worksheet of XLSX files (default: the first)")
+    p.add_argument("--prefer", default=None, metavar="FILE",
+                   help="where two files give one unit, indicator and year different values, this file's win")
     p.add_argument("--targets", required=True, help="target set name in data/targets/ or a CSV path")
     p.add_argument("--as-of", type=int, required=True, help="ignore observations after this year")
     p.add_argument("--units", nargs="+", default=None, help="unit ids or names (default: all in the data)")
@@ -96,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", action="extend", nargs="+", default=None,
                    help="observation files for every unit (several after one --data, globs expanded)")
     p.add_argument("--sheet", default=None, help="the worksheet of XLSX --data files (default: the first)")
+    p.add_argument("--prefer", default=None, metavar="FILE",
+                   help="where two files give one unit, indicator and year different values, this file's win")
+
     p.add_argument("--cycle", default=None, metavar="CYCLE",
                    help="the Outline cycle to assess: 2021-2030 (default, the live Outline) or 2011-2020 "
                         "(its final evaluation, as of 2020)")

@@ -28,16 +28,16 @@ from toolkit.inputs.units import resolve_unit
 from toolkit.inputs.wide import import_wide, import_workbook, monitoring_to_long
 
 
-def validate(files: Sequence[str], *, sheet: str | None = None) -> int:
+def validate(files: Sequence[str], *, sheet: str | None = None, prefer: str | None = None) -> int:
     """``validate``: one line per valid file; a DataValidationError lists every problem of the others."""
-    for line in validation_report(user_files(files, "file"), sheet=sheet):
+    for line in validation_report(user_files(files, "file"), sheet=sheet, prefer=_preferred(prefer)):
         print(line)
     return 0
 
 
 def import_table(file: str, *, indicator: str | None, sheet: str | None, out: str, source: str | None = None,
                  year: int | None = None, all_sheets: bool = False, unit: str | None = None,
-                 targets_out: str | None = None) -> int:
+                 targets_out: str | None = None, ignore_rows: tuple[str, ...] = ()) -> int:
     """``import-wide``: a yearbook-style table (provinces x years, or one unit's indicators x years) -> a long
     observation file (and, for a monitoring table, its targets)."""
     io.check_output(out, inputs=[file])
@@ -62,7 +62,7 @@ def import_table(file: str, *, indicator: str | None, sheet: str | None, out: st
                            "after their indicators). Fix: add --indicator imr (an id or a name such as 婴儿死亡率).")
     else:
         frame = import_wide(file, indicator_id=indicator, sheet=sheet, out=out, year=year, notices=notices,
-                            source=source)
+                            source=source, ignore_rows=ignore_rows)
     for notice in notices:
         print(f"note: {notice}")
     print(f"wrote {len(frame)} observation(s) of {', '.join(frame['indicator_id'].unique())} for "
@@ -71,14 +71,14 @@ def import_table(file: str, *, indicator: str | None, sheet: str | None, out: st
 
 
 def assess_to_file(*, data: Sequence[str | Path], targets: str, as_of: int, units: Sequence[str] | None,
-                   out: str | Path, sheet: str | None = None) -> pd.DataFrame:
+                   out: str | Path, sheet: str | None = None, prefer: str | None = None) -> pd.DataFrame:
     """The ``python -m toolkit assess`` command: load, assess, write CSV (or XLSX when ``out`` ends in .xlsx)."""
     if not FIRST_YEAR <= as_of <= LAST_YEAR:
         raise ToolkitError(f"--as-of {as_of} is not a plausible year. "
                            f"Fix: give a year between {FIRST_YEAR} and {LAST_YEAR}.")
     data = user_files(data, "--data file")
     io.check_output(out, inputs=[*data, target_set_file(targets)])
-    observations = load_observations(data, sheet=sheet)
+    observations = load_observations(data, sheet=sheet, prefer=_preferred(prefer))
     target_table = load_targets(targets)
     unit_ids = [resolve_unit(u) for u in units] if units else None
     frame = assess_many(observations, target_table, as_of=as_of, units=unit_ids,
@@ -99,6 +99,10 @@ def user_files(patterns: Sequence[str | Path], what: str) -> list[Path]:
         raise ToolkitError(f"no {what} matches {', '.join(unmatched)}. Fix: check the pattern (quote it, e.g. "
                            "'data/*.csv', so that the shell does not expand it first).")
     return files
+
+
+def _preferred(prefer: str | None) -> Path | None:
+    return None if prefer is None else user_path(prefer)
 
 
 def demo_data(seed: int) -> int:

@@ -162,3 +162,31 @@ def test_years_down_the_side_with_indicators_across(tmp_path):
     frame, targets = monitoring_to_long(path, unit_id="beijing")
     assert sorted(zip(frame["indicator_id"], frame["year"], frame["value"])) == [
         ("imr", 2015, 2.4), ("imr", 2016, 2.2), ("mmr", 2015, 8.1), ("mmr", 2016, 10.4)] and targets == []
+
+
+def test_excel_date_year_headers_and_ignored_rows(tmp_path):
+    import datetime
+
+    from toolkit.inputs.wide import wide_to_long
+
+    path = _book(tmp_path / "dates.xlsx", {"imr": [["地区", datetime.datetime(2015, 1, 1), datetime.datetime(2016, 1, 1)],
+                                                   ["北京", 2.4, 2.2], ["其中：城市", 2.0, 1.9]]})
+    notices: list[str] = []
+    frame = wide_to_long(path, indicator_id="imr", ignore_rows=("其中：城市",), notices=notices)
+    assert list(frame["year"]) == [2015, 2016] and set(frame["unit_id"]) == {"beijing"}
+    assert notices == ["imr!A3: skipped '其中：城市' (not a province)"]
+
+
+def test_two_files_that_disagree_name_both_and_prefer_decides(tmp_path):
+    from toolkit.core.errors import DataValidationError
+    from toolkit.inputs.observations import load_observations
+
+    header = "unit_id,indicator_id,year,value,qualifier,unit,source,note\n"
+    shipped, mine = tmp_path / "shipped.csv", tmp_path / "mine.csv"
+    shipped.write_text(header + "national,imr,2015,8.1,=,per_mille,NBS,\n", encoding="utf-8")
+    mine.write_text(header + "national,imr,2015,8.3,=,per_mille,我的年鉴,\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"shipped.csv line 2 and =8.3 here(.|\n)*--prefer"):
+        load_observations([shipped, mine])
+    frame = load_observations([shipped, mine], prefer=mine)
+    assert list(frame["value"]) == [8.3] and list(frame["source"]) == ["我的年鉴"]
+    assert list(load_observations([shipped, mine], prefer=shipped)["value"]) == [8.1]

@@ -100,7 +100,7 @@ def _check_out(out: Path) -> Path:
     return out
 
 
-def _overrides(data, as_of, targets, cycle, declared: set[str], sheet: str | None = None
+def _overrides(data, as_of, targets, cycle, declared: set[str], sheet: str | None = None, prefer=None
                ) -> tuple[dict[str, Any], list[Path], list[Path], pd.DataFrame | None]:
     """Notebook parameters for the run-wide overrides, validated; the data and target files they name; and
     the ``--data`` observations, loaded once here."""
@@ -124,7 +124,8 @@ def _overrides(data, as_of, targets, cycle, declared: set[str], sheet: str | Non
                 Problem(f"no such file: {m}", "check the --data path") for m in missing])
         if any(PATH_SEPARATOR in str(p) for p in paths):
             raise BatchError("a --data path contains ';'", problems=[Problem("';' separates files", "rename it")])
-        frame = load_observations(paths, sheet=sheet)  # a broken file fails here once, not in every kernel
+        # a broken file fails here once, not in every kernel
+        frame = load_observations(paths, sheet=sheet, prefer=user_path(prefer) if prefer else None)
         overrides["data_override"] = join_paths(paths)
         data_files = paths
     if as_of is not None:
@@ -218,7 +219,7 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
                as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
                template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
                params_dir: str | Path | None = None, timeout: float | None = None, cycle: str | None = None,
-               sheet: str | None = None) -> Plan:
+               sheet: str | None = None, prefer: str | None = None) -> Plan:
     """Validate a batch and resolve its defaults; every user error is raised here, before any kernel.
 
     The exception is one unit's broken params file: that unit is listed in ``Plan.broken`` and fails on
@@ -247,9 +248,12 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
     clash = sorted(set(extras) & set(unit_ids))
     if clash:
         raise BatchError(f"unit id(s) {', '.join(clash)} clash with extra notebook names")
-    overrides, data_files, target_files, frame = _overrides(data, as_of, targets, cycle, declared, sheet)
+    overrides, data_files, target_files, frame = _overrides(data, as_of, targets, cycle, declared, sheet, prefer)
+    if prefer is not None and frame is None:
+        raise BatchError("--prefer chooses between --data files", problems=[Problem(
+            "no --data given", "give the files with --data, the one that wins with --prefer")])
     unit_ids, data_warnings = _units_in_data(unit_ids, frame, explicit=units is not None)
-    if sheet is not None and "data_label" not in declared:
+    if (sheet is not None or prefer is not None) and "data_label" not in declared:
         raise BatchError("--sheet needs a template that takes the batch's data slices (a 'data_label' parameter)")
     if "params_file" in declared:
         overrides = {"params_file": "", **overrides}

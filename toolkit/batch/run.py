@@ -180,7 +180,7 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
               as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
               template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
               params_dir: str | Path | None = None, timeout: float | None = None, cycle: str | None = None,
-              sheet: str | None = None, progress: bool = True) -> int:
+              sheet: str | None = None, prefer: str | None = None, progress: bool = True) -> int:
     """Run the report for every unit (default: all of data/units.csv); 0 when all succeeded, 1 otherwise.
 
     ``template`` replaces notebooks/province_report.ipynb (tests, benchmarks); ``extras`` maps extra notebook
@@ -189,7 +189,7 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
     Raises a :class:`ToolkitError` for anything wrong with the request, before any kernel starts.
     """
     plan = plan_batch(units, workers, data, as_of, targets, out, template=template, extras=extras,
-                      params_dir=params_dir, timeout=timeout, cycle=cycle, sheet=sheet)
+                      params_dir=params_dir, timeout=timeout, cycle=cycle, sheet=sheet, prefer=prefer)
     started, t0 = _now(), time.perf_counter()
     if progress:
         for warning in plan.warnings:

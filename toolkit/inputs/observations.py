@@ -218,8 +218,12 @@ def _as_list(paths: str | Path | Iterable[str | Path]) -> list[str | Path]:
     return [paths] if isinstance(paths, str | Path) else list(paths)
 
 
-def _load_all(paths, units, indicators, sheet) -> tuple[pd.DataFrame, dict[str, tuple], list[DataValidationError]]:
-    """All files' valid rows merged, a summary of each valid file, and one error per bad file (in input order)."""
+def _load_all(paths, units, indicators, sheet, prefer=None
+              ) -> tuple[pd.DataFrame, dict[str, tuple], list[DataValidationError]]:
+    """All files' valid rows merged, a summary of each valid file, and one error per bad file (in input order).
+
+    Two files that give the same unit, indicator and year different values disagree: with ``prefer`` (one
+    of the files) its value wins and the other row is dropped; otherwise that is an error naming both files."""
     frames, summaries, errors = [], {}, {}
     for path in _as_list(paths):
         try:
@@ -232,12 +236,20 @@ def _load_all(paths, units, indicators, sheet) -> tuple[pd.DataFrame, dict[str, 
                                 frame["year"].min(), frame["year"].max(), exact)
     merged = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OBS_COLUMNS + ["file", "_where"])
     keep, _, pairs = duplicates(merged)
+    preferred = Path(prefer).resolve() if prefer is not None else None
     late: dict[str, list[Problem]] = {}
     for later, first in pairs:
         b_file, a = merged.at[later, "file"], merged.loc[first]
+        sides = (Path(b_file).resolve(), Path(a["file"]).resolve())
+        if preferred is not None and preferred in sides and sides[0] != sides[1]:
+            if sides[0] == preferred:  # the later row is the preferred one: keep it instead of the first
+                keep.at[first], keep.at[later] = False, True
+            continue
         here = (_where(merged.at[later, "_where"]), "value")
-        late.setdefault(b_file, []).append(_conflict(merged, later, first, f"{a['file']} {where_text(a['_where'])}",
-                                                     here))
+        problem = _conflict(merged, later, first, f"{a['file']} {where_text(a['_where'])}", here)
+        late.setdefault(b_file, []).append(replace(problem, fix=(
+            f"the two files disagree: say which one wins with --prefer FILE (e.g. --prefer {b_file}), or correct "
+            "the year or the unit in your file") if a["file"] != b_file else problem.fix))
     for file, problems in late.items():
         errors[file] = DataValidationError(f"has {len(problems)} problem(s)", path=file, problems=problems)
     ordered = [errors[p] for p in dict.fromkeys(str(p) for p in _as_list(paths)) if p in errors]
@@ -261,24 +273,27 @@ def _count(n: int, noun: str) -> str:
 
 
 def load_observations(paths: str | Path | Iterable[str | Path], *, units: pd.DataFrame | None = None,
-                      indicators: pd.DataFrame | None = None, sheet: str | None = None) -> pd.DataFrame:
+                      indicators: pd.DataFrame | None = None, sheet: str | None = None,
+                      prefer: str | Path | None = None) -> pd.DataFrame:
     """Read and check observation files into one frame: ``OBS_COLUMNS`` + ``file``.
 
     ``year`` is int, ``value`` float, unit names and codes are mapped to ``unit_id``, an empty qualifier
     becomes '=' and an empty unit the indicator's unit. Exact duplicates (same unit, indicator, year, value
     and qualifier) are dropped, within a file and across files; the same key with another value is an error.
     Any problem raises one :class:`DataValidationError` listing every problem of every file. ``sheet`` picks
-    the worksheet of XLSX files (default: the first).
+    the worksheet of XLSX files (default: the first). ``prefer``: the file whose values win where two files
+    disagree (see :func:`_load_all`).
     """
-    frame, _, errors = _load_all(paths, units, indicators, sheet)
+    frame, _, errors = _load_all(paths, units, indicators, sheet, prefer)
     if errors:
         raise _combine(errors)
     return frame[OBS_COLUMNS + ["file"]].astype({"year": "int64", "value": "float64"})
 
 
-def validation_report(paths: str | Path | Iterable[str | Path], *, sheet: str | None = None) -> list[str]:
+def validation_report(paths: str | Path | Iterable[str | Path], *, sheet: str | None = None,
+                      prefer: str | Path | None = None) -> list[str]:
     """One summary line per valid file (``python -m toolkit validate``); raises for the invalid ones."""
-    _, summaries, errors = _load_all(paths, None, None, sheet)
+    _, summaries, errors = _load_all(paths, None, None, sheet, prefer)
     bad = {e.path for e in errors}
     lines = []
     for path, (rows, units, indicators, first, last, exact) in summaries.items():

@@ -26,7 +26,8 @@ from toolkit.inputs.units import resolve_unit
 IMPORT_NOTE = "imported by toolkit import-wide"
 #: A year column's header: 2015, 2015年, 2018年末, or with a mark that must not be lost (2020年* preliminary,
 #: 2010年（基期） base year): the mark goes into the ``note`` of every value of that column.
-YEAR_HEADER = re.compile(r"^(\d{4})\s*(?:年末|年底|年)?\s*(?P<mark>[（(][^）)]*[）)]|[*#†‡※①-⑩¹²³]+|p|e)?$", re.IGNORECASE)
+YEAR_HEADER = re.compile(r"^(\d{4})(?:-01-01(?:T00:00:00)?)?\s*(?:年末|年底|年)?\s*"
+                         r"(?P<mark>[（(][^）)]*[）)]|[*#†‡※①-⑩¹²³]+|p|e)?$", re.IGNORECASE)  # 2015-01-01: an Excel date
 #: Rows of a yearbook table that are not provinces: skipped with a notice, never read as a unit.
 NOT_PROVINCES = ("合计", "总计", "total", "东部", "中部", "西部", "东北", "东部地区", "中部地区", "西部地区",
                  "东北地区", "新疆生产建设兵团", "兵团", "台湾", "台湾省", "香港", "香港特别行政区", "澳门",
@@ -167,11 +168,11 @@ def _unit_scale(grid, top: int, indicator: str) -> tuple[float, str]:
 
 
 def wide_to_long(path: str | Path, *, indicator_id: str, sheet: str | None = None, year: int | None = None,
-                 notices: list[str] | None = None) -> pd.DataFrame:
+                 notices: list[str] | None = None, ignore_rows: tuple[str, ...] = ()) -> pd.DataFrame:
     """The observations of a wide table, checked (``OBS_COLUMNS``); raises DataValidationError with every problem.
 
-    Rows that are not provinces (合计, regional subtotals, 兵团, 台湾/香港/澳门) are skipped, each with a line
-    in ``notices``.
+    Rows that are not provinces (合计, regional subtotals, 兵团, 台湾/香港/澳门), and rows whose label is in
+    ``ignore_rows`` (``--ignore-rows``), are skipped, each with a line in ``notices``.
     """
     notices = [] if notices is None else notices
     indicator = resolve_indicator(indicator_id)
@@ -193,7 +194,7 @@ def wide_to_long(path: str | Path, *, indicator_id: str, sheet: str | None = Non
         name = _province(row[0])
         if row == header or name.casefold().startswith(NOTE_PREFIXES):
             continue
-        if name.casefold() in NOT_PROVINCES:
+        if name.casefold() in NOT_PROVINCES or name in ignore_rows:
             notices.append(f"{grid.where(i, 0)}: skipped '{name}' (not a province)")
             continue
         parsed = {j: parse_cell(row[j] if j < len(row) else "") for j in columns}
@@ -254,7 +255,8 @@ def _placeholders(typed: pd.DataFrame, locate, indicator: str) -> list[Problem]:
 
 
 def import_wide(path: str | Path, *, indicator_id: str, sheet: str | None = None, out: str | Path,
-                year: int | None = None, notices: list[str] | None = None, source: str | None = None) -> pd.DataFrame:
+                year: int | None = None, notices: list[str] | None = None, source: str | None = None,
+                ignore_rows: tuple[str, ...] = ()) -> pd.DataFrame:
     """Convert a wide yearbook table to the observation format and write it atomically to ``out`` (CSV).
 
     ``sheet`` picks an XLSX worksheet (default: the first); ``year`` keeps one year column, or names the year
@@ -263,7 +265,8 @@ def import_wide(path: str | Path, *, indicator_id: str, sheet: str | None = None
     if Path(out).resolve() == Path(path).resolve():
         raise DataValidationError("would be overwritten by the output", path=path, problems=[Problem(
             "the output path is the input file", fix="write the output to another file (--out)")])
-    frame = wide_to_long(path, indicator_id=indicator_id, sheet=sheet, year=year, notices=notices)
+    frame = wide_to_long(path, indicator_id=indicator_id, sheet=sheet, year=year, notices=notices,
+                         ignore_rows=ignore_rows)
     if source:  # the publication (publisher, table, year), so that reports name it and not only a file
         frame = frame.assign(source=source.strip())
     write_csv(out, frame, float_format="%.15g")
