@@ -190,3 +190,38 @@ def test_two_files_that_disagree_name_both_and_prefer_decides(tmp_path):
     frame = load_observations([shipped, mine], prefer=mine)
     assert list(frame["value"]) == [8.3] and list(frame["source"]) == ["我的年鉴"]
     assert list(load_observations([shipped, mine], prefer=shipped)["value"]) == [8.1]
+
+
+LAYOUT_TABLES = {  # layout -> (rows, how it is read, what comes out)
+    "provinces by years": ([["单位：‰", "", ""], ["地区", "2015年", "2016年"], ["北京", "2.4", "2.2"], ["合计", "8.1", "7.5"]],
+                           "wide", [("beijing", "imr", 2015, 2.4), ("beijing", "imr", 2016, 2.2)]),
+    "monitoring table": ([["指标", "单位", "2015年", "2016年"], ["婴儿死亡率", "‰", "2.4", "2.2"]],
+                         "unit", [("beijing", "imr", 2015, 2.4), ("beijing", "imr", 2016, 2.2)]),
+    "years down": ([["年份", "婴儿死亡率"], ["2015", "2.4"], ["2016", "2.2"]],
+                   "unit", [("beijing", "imr", 2015, 2.4), ("beijing", "imr", 2016, 2.2)]),
+}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("layout", list(LAYOUT_TABLES))
+def test_each_single_table_layout_round_trips_from_csv_and_xlsx(tmp_path, layout, fmt):
+    import csv
+
+    from toolkit.inputs.observations import load_observations
+    from toolkit.inputs.wide import import_wide, monitoring_to_long
+
+    rows, how, expected = LAYOUT_TABLES[layout]
+    path = tmp_path / f"t.{fmt}"
+    if fmt == "csv":
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(rows)
+    else:
+        _book(path, {"表1": rows})
+    out = tmp_path / "o.csv"
+    if how == "wide":
+        import_wide(path, indicator_id="imr", out=out)
+    else:
+        frame, _ = monitoring_to_long(path, unit_id="beijing")
+        frame.to_csv(out, index=False)
+    back = load_observations([out])
+    assert sorted(zip(back["unit_id"], back["indicator_id"], back["year"], back["value"])) == expected

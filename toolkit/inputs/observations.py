@@ -248,7 +248,8 @@ def _load_all(paths, units, indicators, sheet, prefer=None
         here = (_where(merged.at[later, "_where"]), "value")
         problem = _conflict(merged, later, first, f"{a['file']} {where_text(a['_where'])}", here)
         late.setdefault(b_file, []).append(replace(problem, fix=(
-            f"the two files disagree: say which one wins with --prefer FILE (e.g. --prefer {b_file}), or correct "
+            f"the two files disagree: say which one wins with --prefer FILE (e.g. --prefer {b_file}; in a params "
+            "file, `prefer: FILE`), or correct "
             "the year or the unit in your file") if a["file"] != b_file else problem.fix))
     for file, problems in late.items():
         errors[file] = DataValidationError(f"has {len(problems)} problem(s)", path=file, problems=problems)

@@ -71,6 +71,7 @@ class UnitParams:
     saturating_cap: float = SATURATING_CAP
     eurostat_thresholds: tuple[float, ...] = EUROSTAT_THRESHOLDS
     local_targets: dict[str, str] = field(default_factory=dict)  # cycle id -> the unit's own plan's targets
+    prefer: str | None = None  # the data file whose values win where two data files disagree
     notes: str = ""
 
     @property

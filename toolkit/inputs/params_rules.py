@@ -160,6 +160,16 @@ def _check_files(value: Any) -> tuple[str, ...]:
     return files
 
 
+def _check_prefer(value: Any) -> str | None:
+    """``prefer``: the one of the unit's data files whose values win where two of them disagree."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not project_path(value).is_file():
+        raise InvalidValue("an existing file of `data:`", "give the path of the file that wins (relative to the "
+                           "project root)")
+    return value
+
+
 def _check_optional_files(value: Any) -> tuple[str, ...]:
     return () if value in (None, []) else _check_files(value)
 
@@ -264,6 +274,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "local_targets": _check_local_targets,
     "as_of": _check_as_of,
     "data": _check_files,
+    "prefer": _check_prefer,
     "comparison_data": _check_optional_files,
     "comparison_unit": _check_unit_ref,
     "min_points": _check_trend_points,

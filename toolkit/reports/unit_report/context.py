@@ -19,7 +19,7 @@ from toolkit.contracts.run_folder import RESULTS_FILE, SUMMARY_FILE, split_paths
 from toolkit.contracts.synthetic import is_synthetic
 from toolkit.core import io
 from toolkit.core.errors import DataValidationError, Problem
-from toolkit.core.paths import OUTPUTS_DIR, display_path
+from toolkit.core.paths import OUTPUTS_DIR, display_path, project_path
 from toolkit.engine.assess import Assessment, assess_unit, results_frame
 from toolkit.engine.settings import AssessSettings, StraightPath
 from toolkit.inputs.catalog import load_indicators
@@ -93,7 +93,8 @@ def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str
     unit = load_units().loc[params.unit_id]
     data_paths = split_paths(data_override) or list(params.data_paths)
     targets = unit_targets(params.target_set, params.local_targets, cycle, targets_override)
-    observations = load_observations(data_paths)
+    prefer = project_path(params.prefer) if params.prefer and not data_override else None
+    observations = load_observations(data_paths, prefer=prefer)
     unit_obs = observations[observations["unit_id"] == params.unit_id]
     user_data = bool(data_override)
     if user_data and not len(unit_obs):

@@ -164,7 +164,9 @@ def _forecast_text(row) -> str:
         bound = f"{row.target_year_qualifier} " if row.target_year_qualifier in (">", "<") else ""
         return f"observed {bound}{fmt(row.target_year_value, 2)}"
     if pd.isna(row.forecast):
-        return "no forecast (too few points)" if row.category == "insufficient_data" else "-"
+        if row.category != "insufficient_data":
+            return "-"
+        return "no data" if row.n_obs == 0 and row.n_censored == 0 else "no forecast (too few points)"
     kind = "nowcast" if row.category.startswith("nowcast") else "forecast"
     return f"{kind} {fmt(row.forecast, 2)} [{fmt(row.lo80, 2)}, {fmt(row.hi80, 2)}]"
 
