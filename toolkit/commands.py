@@ -22,10 +22,11 @@ from toolkit.demo.panel import write_demo_data
 from toolkit.engine.assess import assess_many
 from toolkit.engine.settings import AssessSettings
 from toolkit.inputs.catalog import load_targets, target_set_file
+from toolkit.inputs.monitoring import monitoring_to_long
 from toolkit.inputs.observations import load_observations, validation_report
 from toolkit.inputs.params import load_defaults
 from toolkit.inputs.units import resolve_unit
-from toolkit.inputs.wide import import_wide, import_workbook, monitoring_to_long
+from toolkit.inputs.wide import import_wide, import_workbook
 
 
 def validate(files: Sequence[str], *, sheet: str | None = None, prefer: str | None = None) -> int:

@@ -155,7 +155,7 @@ def test_a_provinces_monitoring_table_with_its_targets(tmp_path, capsys):
 
 
 def test_years_down_the_side_with_indicators_across(tmp_path):
-    from toolkit.inputs.wide import monitoring_to_long
+    from toolkit.inputs.monitoring import monitoring_to_long
 
     path = _book(tmp_path / "years.xlsx", {"北京": [["年份", "婴儿死亡率", "孕产妇死亡率"], ["2015年", 2.4, 8.1],
                                                     ["2016年", 2.2, 10.4]]})
@@ -207,8 +207,9 @@ LAYOUT_TABLES = {  # layout -> (rows, how it is read, what comes out)
 def test_each_single_table_layout_round_trips_from_csv_and_xlsx(tmp_path, layout, fmt):
     import csv
 
+    from toolkit.inputs.monitoring import monitoring_to_long
     from toolkit.inputs.observations import load_observations
-    from toolkit.inputs.wide import import_wide, monitoring_to_long
+    from toolkit.inputs.wide import import_wide
 
     rows, how, expected = LAYOUT_TABLES[layout]
     path = tmp_path / f"t.{fmt}"
