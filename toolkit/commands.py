@@ -26,7 +26,7 @@ from toolkit.inputs.monitoring import monitoring_to_long
 from toolkit.inputs.observations import load_observations, validation_report
 from toolkit.inputs.params import load_defaults
 from toolkit.inputs.units import resolve_unit
-from toolkit.inputs.wide import import_wide, import_workbook
+from toolkit.inputs.wide import import_wide, import_workbook, write_observations
 
 
 def validate(files: Sequence[str], *, sheet: str | None = None, prefer: str | None = None) -> int:
@@ -45,9 +45,7 @@ def import_table(file: str, *, indicator: str | None, sheet: str | None, out: st
     notices: list[str] = []
     if unit is not None:
         frame, targets = monitoring_to_long(file, unit_id=unit, sheet=sheet, notices=notices)
-        if source:
-            frame = frame.assign(source=source.strip())
-        io.write_csv(out, frame, float_format="%.15g")
+        frame = write_observations(frame, file, out, source)
         if targets_out:
             io.check_output(targets_out, inputs=[file, out])
             io.write_csv(targets_out, pd.DataFrame(targets))

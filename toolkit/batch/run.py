@@ -139,14 +139,19 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _write_status(plan: Plan, started: str, status: str, **details: Any) -> None:
+    """run.json and the index of a run that has not completed (``running`` or ``interrupted``)."""
+    info = {"status": status, "started": started, "units": [], "extras": [], "toolkit_version": "", "git": {},
+            "as_of": plan.settings.get("as_of"), "targets": plan.settings.get("targets"),
+            "planned_units": list(plan.unit_ids), **details}
+    io.write_text(RunFolder(plan.out).manifest, json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+    write_index(plan.out, info)
+
+
 def _mark_incomplete(plan: Plan, started: str) -> None:
     """Before anything of the previous run is replaced: run.json and the index say this run has not finished,
     so a run that is killed never leaves the folder claiming the previous run's success."""
-    info = {"status": RUNNING, "started": started, "finished": None, "pid": os.getpid(), "units": [], "extras": [],
-            "toolkit_version": "", "git": {}, "as_of": plan.settings.get("as_of"),
-            "targets": plan.settings.get("targets"), "planned_units": list(plan.unit_ids)}
-    io.write_text(RunFolder(plan.out).manifest, json.dumps(info, ensure_ascii=False, indent=2) + "\n")
-    write_index(plan.out, info)
+    _write_status(plan, started, RUNNING, finished=None, pid=os.getpid())
 
 
 def _ensure_pages(jobs: Iterable[Job], outcomes: Mapping[str, Outcome]) -> None:
@@ -270,12 +275,8 @@ def _remove_slices(plan: Plan) -> None:
 def _record_interruption(plan: Plan, started: str, outcomes: Mapping[str, Outcome], progress: bool) -> None:
     """After Ctrl-C: run.json and the index say the run was interrupted and which units had finished."""
     finished = [u for u in plan.unit_ids if u in outcomes]
-    info = {"status": INTERRUPTED, "started": started, "finished": _now(), "units": [], "extras": [],
-            "toolkit_version": "", "git": {}, "as_of": plan.settings.get("as_of"), "targets": plan.settings.get("targets"),
-            "planned_units": list(plan.unit_ids), "finished_units": finished}
     with contextlib.suppress(ToolkitError):
-        io.write_text(RunFolder(plan.out).manifest, json.dumps(info, ensure_ascii=False, indent=2) + "\n")
-        write_index(plan.out, info)
+        _write_status(plan, started, INTERRUPTED, finished=_now(), finished_units=finished)
     if progress:
         print(f"interrupted: {len(finished)} of {len(plan.unit_ids)} unit(s) had finished "
               f"({', '.join(finished) or 'none'}); the folder is marked as an interrupted run: run again to "

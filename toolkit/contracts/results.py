@@ -41,6 +41,10 @@ RESULT_COLUMNS = [
     "aarr_observed", "aarr_required", "eurostat_ratio", "eurostat_category",
     "category", "flags",
 ]
+#: The mid-term view's columns (toolkit.engine.path; docs/methods.md): the straight path base -> target.
+PATH_COLUMNS = ("path_base_year", "path_base_value", "path_year", "path_expected", "path_progress_ratio",
+                "path_status", "midterm_year", "midterm_path_value", "midterm_value", "midterm_lo80",
+                "midterm_hi80", "midterm_observed", "midterm_p_on_path")
 #: Extra columns (allowed by the contract) that make a row readable on its own.
 EXTRA_COLUMNS = ["area", "direction", "unit", "transform", "n_censored", "latest_qualifier", "target_kind", "base_year",
                  "base_value", "target_plan", "target_layer", "target_role",
@@ -52,10 +56,7 @@ EXTRA_COLUMNS = ["area", "direction", "unit", "transform", "n_censored", "latest
                  "attain_year_censored",
                  # aarr: rate of reduction (falling indicators); aari: rate of increase (rising ones)
                  "rate_kind",
-                 # the mid-term view (toolkit.engine.path; docs/methods.md): the straight path base -> target
-                 "path_base_year", "path_base_value", "path_year", "path_expected", "path_progress_ratio",
-                 "path_status", "midterm_year", "midterm_path_value", "midterm_value", "midterm_lo80",
-                 "midterm_hi80", "midterm_observed", "midterm_p_on_path"]
+                 *PATH_COLUMNS]
 #: The words of the ``flags`` column, in plain language for the reports.
 FLAG_TEXT = {
     "censored": "some values are published only as bounds (e.g. 'above 99%'); they are not fitted as points",

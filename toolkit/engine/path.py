@@ -14,16 +14,13 @@ import math
 
 import numpy as np
 
+from toolkit.contracts.results import PATH_COLUMNS  # the columns this module fills
 from toolkit.engine.models import TrendFit
 from toolkit.engine.series import GOOD_IF_LOW, SeriesData, p_meets
 from toolkit.engine.settings import StraightPath
 from toolkit.engine.transforms import Transform
 from toolkit.inputs.catalog import target_met
 
-#: Columns this module fills (extra columns of the results contract).
-PATH_COLUMNS = ("path_base_year", "path_base_value", "path_year", "path_expected", "path_progress_ratio",
-                "path_status", "midterm_year", "midterm_path_value", "midterm_value", "midterm_lo80",
-                "midterm_hi80", "midterm_observed", "midterm_p_on_path")
 #: ``path_status`` words: ahead of / behind the path at the latest observation; the base-year value already
 #: met the target (a path to it means nothing); no base-year observation; no observation after the base year.
 PATH_STATUSES = ("ahead", "behind", "met_at_base", "no_base_value", "no_data_since_base")

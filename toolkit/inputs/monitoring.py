@@ -15,12 +15,11 @@ import numpy as np
 import pandas as pd
 
 from toolkit.contracts.observations import OBS_COLUMNS
-from toolkit.core.errors import DataValidationError, Problem, UnknownIndicatorError, excerpt
-from toolkit.inputs.catalog import resolve_indicator
+from toolkit.core.errors import DataValidationError, Problem, excerpt
 from toolkit.inputs.files import read_grid
 from toolkit.inputs.observations import check_rows
 from toolkit.inputs.units import resolve_unit
-from toolkit.inputs.wide import FOOTNOTE_MARKS, IMPORT_NOTE, NOTE_PREFIXES, YEAR_HEADER, parse_cell
+from toolkit.inputs.wide import IMPORT_NOTE, NOTE_PREFIXES, YEAR_HEADER, header_indicator, one_sheet, parse_cell
 
 INDICATOR_HEADERS = ("指标", "指标名称", "监测指标", "indicator")
 UNIT_HEADERS = ("单位", "计量单位", "unit")
@@ -40,26 +39,17 @@ def monitoring_to_long(path: str | Path, *, unit_id: str, sheet: str | None = No
     notices = [] if notices is None else notices
     unit = resolve_unit(unit_id)
     grid = read_grid(path, sheet=sheet)
-    if sheet is None and len(grid.sheets) > 1:
-        raise DataValidationError(f"has {len(grid.sheets)} sheets with data", path=grid.path, problems=[Problem(
-            f"the sheets are: {', '.join(grid.sheets)}", fix="say which one holds the table: --sheet NAME")])
+    one_sheet(grid, sheet, "the table")
     source = Path(path).name + (f", sheet {grid.sheet}" if grid.sheet else "")
     for top, row in enumerate(grid.rows[:20]):
         lowered = [c.strip().casefold() for c in row]
         if any(c in INDICATOR_HEADERS for c in lowered) and any(YEAR_HEADER.match(c) for c in row):
             return _indicators_down(grid, top, unit, source, notices)
-        if lowered and lowered[0] in YEAR_HEADERS and any(_known_indicator(c) for c in row[1:]):
+        if lowered and lowered[0] in YEAR_HEADERS and any(header_indicator(c) for c in row[1:]):
             return _years_down(grid, top, unit, source, notices), []
     raise DataValidationError("is not a monitoring table", path=grid.path, problems=[Problem(
         "no header with an indicator column (指标) and year columns, nor one starting 年份 with indicators across",
         fix="see docs/importing.md for the layouts import-wide reads")])
-
-
-def _known_indicator(cell: str) -> str | None:
-    try:
-        return resolve_indicator(re.sub(r"[（(][^）)]*[）)]$", "", cell).strip(FOOTNOTE_MARKS))
-    except UnknownIndicatorError:
-        return None
 
 
 def _indicators_down(grid, top: int, unit: str, source: str, notices: list[str]) -> tuple[pd.DataFrame, list[dict]]:
@@ -77,7 +67,7 @@ def _indicators_down(grid, top: int, unit: str, source: str, notices: list[str])
         name = row[name_col].strip()
         if not name or name.casefold().startswith(NOTE_PREFIXES):
             continue
-        indicator = _known_indicator(name)
+        indicator = header_indicator(name)
         if indicator is None:
             notices.append(f"{grid.where(i, name_col)}: skipped '{excerpt(name)}' (not an indicator of data/indicators.csv)")
             continue
@@ -131,7 +121,7 @@ def _years_down(grid, top: int, unit: str, source: str, notices: list[str]) -> p
     header = grid.rows[top]
     columns = {}
     for j, cell in enumerate(header[1:], start=1):
-        indicator = _known_indicator(cell)
+        indicator = header_indicator(cell)
         if indicator is None:
             if cell:
                 notices.append(f"{grid.where(top, j)}: skipped column '{excerpt(cell)}' (not an indicator)")

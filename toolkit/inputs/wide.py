@@ -21,6 +21,7 @@ from toolkit.core.io import write_csv
 from toolkit.inputs.catalog import load_indicators, resolve_indicator, unit_label
 from toolkit.inputs.files import read_grid
 from toolkit.inputs.observations import check_rows
+from toolkit.inputs.schema import canonical_unit
 
 IMPORT_NOTE = "imported by toolkit import-wide"
 #: A year column's header: 2015, 2015年, 2018年末, or with a mark that must not be lost (2020年* preliminary,
@@ -31,9 +32,8 @@ YEAR_HEADER = re.compile(r"^(\d{4})(?:-01-01(?:T00:00:00)?)?\s*(?:年末|年底|
 NOT_PROVINCES = ("合计", "总计", "total", "东部", "中部", "西部", "东北", "东部地区", "中部地区", "西部地区",
                  "东北地区", "新疆生产建设兵团", "兵团", "台湾", "台湾省", "香港", "香港特别行政区", "澳门",
                  "澳门特别行政区", "east", "central", "west", "northeast")
-#: What a "单位：..." line above the table may say, and what it means for the values below.
-UNIT_WORDS = {"‰": "per_mille", "%": "percent", "％": "percent", "1/10万": "per_100k", "/10万": "per_100k",
-              "人": "persons", "万人": "10k_persons", "个": "count", "所": "count"}
+#: Count words a "单位：..." line may say, besides the symbols every table shares (‰, %, 1/10万: canonical_unit).
+UNIT_WORDS = {"人": "persons", "万人": "10k_persons", "个": "count", "所": "count"}
 UNIT_LINE = re.compile(r"单位\s*[:：]\s*(?P<unit>\S+)")
 #: Share of a percentage table's other values that must be large before a 0 is taken for a placeholder.
 PLACEHOLDER_FLOOR = 10.0
@@ -68,7 +68,7 @@ def _indicator_column(grid, indicator: str, year: int | None) -> tuple[int, dict
     and the one column that names ``indicator`` (id, Chinese or English name), for the year given or named by
     the sheet (``2015``, ``2015年``). None when no header names the indicator."""
     for i, row in enumerate(grid.rows[:20]):
-        named = [j for j, cell in enumerate(row) if j > 0 and cell and _names(cell, indicator)]
+        named = [j for j, cell in enumerate(row) if j > 0 and cell and header_indicator(cell) == indicator]
         if not named:
             continue
         if len(named) > 1:
@@ -85,12 +85,38 @@ def _indicator_column(grid, indicator: str, year: int | None) -> tuple[int, dict
     return None
 
 
-def _names(cell: str, indicator: str) -> bool:
-    """Whether a header cell names the indicator (its id, or its Chinese or English name, footnote marks aside)."""
+def header_indicator(cell: str) -> str | None:
+    """The indicator a header cell or sheet name names (its id, or its Chinese or English name; a trailing
+    unit in brackets and footnote marks aside: '婴儿死亡率（‰）*'), or None."""
     try:
-        return resolve_indicator(re.sub(r"[（(][^）)]*[）)]$", "", cell).strip(FOOTNOTE_MARKS)) == indicator
+        return resolve_indicator(re.sub(r"[（(][^）)]*[）)]$", "", cell).strip(FOOTNOTE_MARKS))
     except UnknownIndicatorError:
-        return False
+        return None
+
+
+def one_sheet(grid, sheet: str | None, what: str) -> None:
+    """Refuse to read a workbook's first sheet when others hold data too and none was named."""
+    if sheet is None and len(grid.sheets) > 1:
+        raise DataValidationError(f"has {len(grid.sheets)} sheets with data", path=grid.path, problems=[Problem(
+            f"the sheets are: {', '.join(grid.sheets)}", fix=f"say which one holds {what}: --sheet NAME")])
+
+
+def refuse_overwrite(path: str | Path, out: str | Path) -> None:
+    """An import never writes over its input (checked before anything is read, and again before writing)."""
+    if Path(out).resolve() == Path(path).resolve():
+        raise DataValidationError("would be overwritten by the output", path=path, problems=[Problem(
+            "the output path is the input file", fix="write the output to another file (--out)")])
+
+
+def write_observations(frame: pd.DataFrame, path: str | Path, out: str | Path, source: str | None = None
+                       ) -> pd.DataFrame:
+    """Imported observations written atomically to ``out`` (never over the input), with ``source`` (the
+    publication: publisher, table, year) in every row when given, so that reports name it, not a file."""
+    refuse_overwrite(path, out)
+    if source:
+        frame = frame.assign(source=source.strip())
+    write_csv(out, frame, float_format="%.15g")
+    return frame
 
 
 def _header(grid, year: int | None, indicator: str = "") -> tuple[int, dict[int, str]]:
@@ -142,7 +168,7 @@ def _declared_unit(grid, top: int) -> tuple[str, str] | None:
             m = UNIT_LINE.search(cell)
             if m:
                 word = m["unit"].strip("）)")
-                return word, UNIT_WORDS.get(word, "")
+                return word, UNIT_WORDS.get(word) or canonical_unit(word)
     return None
 
 
@@ -179,9 +205,7 @@ def wide_to_long(path: str | Path, *, indicator_id: str, sheet: str | None = Non
     first = min((next(j for j, cell in enumerate(row) if cell) for row in grid.rows), default=0)
     if first:  # the table starts right of column A
         grid = replace(grid, rows=[row[first:] for row in grid.rows], offset=grid.offset + first)
-    if sheet is None and len(grid.sheets) > 1:  # the first sheet under whatever --indicator was given
-        raise DataValidationError(f"has {len(grid.sheets)} sheets with data", path=grid.path, problems=[Problem(
-            f"the sheets are: {', '.join(grid.sheets)}", fix="say which one holds this indicator: --sheet NAME")])
+    one_sheet(grid, sheet, "this indicator")  # not the first sheet under whatever --indicator was given
     top, columns = _header(grid, year, indicator)
     header = grid.rows[top]
     marks = {j: m["mark"] for j in columns if (m := YEAR_HEADER.match(header[j])) and m["mark"]}
@@ -261,15 +285,10 @@ def import_wide(path: str | Path, *, indicator_id: str, sheet: str | None = None
     ``sheet`` picks an XLSX worksheet (default: the first); ``year`` keeps one year column, or names the year
     of a table with a single value column. Returns the rows written.
     """
-    if Path(out).resolve() == Path(path).resolve():
-        raise DataValidationError("would be overwritten by the output", path=path, problems=[Problem(
-            "the output path is the input file", fix="write the output to another file (--out)")])
+    refuse_overwrite(path, out)
     frame = wide_to_long(path, indicator_id=indicator_id, sheet=sheet, year=year, notices=notices,
                          ignore_rows=ignore_rows)
-    if source:  # the publication (publisher, table, year), so that reports name it and not only a file
-        frame = frame.assign(source=source.strip())
-    write_csv(out, frame, float_format="%.15g")
-    return frame
+    return write_observations(frame, path, out, source)
 
 
 def import_workbook(path: str | Path, *, out: str | Path, indicator_id: str | None = None, source: str | None = None,
@@ -282,23 +301,18 @@ def import_workbook(path: str | Path, *, out: str | Path, indicator_id: str | No
     stops the import (its problems are listed), as a single table would.
     """
     notices = [] if notices is None else notices
-    if Path(out).resolve() == Path(path).resolve():
-        raise DataValidationError("would be overwritten by the output", path=path, problems=[Problem(
-            "the output path is the input file", fix="write the output to another file (--out)")])
+    refuse_overwrite(path, out)
     sheets = read_grid(path).sheets
     if not sheets:
         raise DataValidationError("is not a workbook", path=path, problems=[Problem(
             "--all-sheets reads the sheets of an .xlsx workbook", fix="leave out --all-sheets for a CSV table")])
     frames = []
     for title in sheets:
-        wanted = indicator_id
+        wanted = indicator_id or header_indicator(title)
         if wanted is None:
-            try:
-                wanted = resolve_indicator(re.sub(r"[（(][^）)]*[）)]$", "", title).strip())
-            except UnknownIndicatorError:
-                notices.append(f"sheet '{title}': skipped (its name is no indicator; name the sheet after one, or "
-                               "give --indicator)")
-                continue
+            notices.append(f"sheet '{title}': skipped (its name is no indicator; name the sheet after one, or "
+                           "give --indicator)")
+            continue
         try:
             frames.append(wide_to_long(path, indicator_id=wanted, sheet=title, notices=notices))
         except DataValidationError as exc:
@@ -317,8 +331,5 @@ def import_workbook(path: str | Path, *, out: str | Path, indicator_id: str | No
         raise DataValidationError("gives a value twice across its sheets", path=path, problems=[Problem(
             f"{first.unit_id} / {first.indicator_id} / {first.year} is on {int(twice.sum())} rows of different sheets",
             fix="keep each unit, indicator and year on one sheet")])
-    if source:
-        frame = frame.assign(source=source.strip())
-    write_csv(out, frame, float_format="%.15g")
-    return frame
+    return write_observations(frame, path, out, source)
 
