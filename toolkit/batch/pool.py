@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -57,11 +58,33 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Kill the pool's worker processes now (their running notebooks are abandoned)."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    """Kill the pool's worker processes now (their running notebooks are abandoned), their kernels first: a
+    kernel that outlives its worker for a moment prints a traceback when its sockets close."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for pid in _descendants({p.pid for p in workers if p.pid}):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    for process in workers:
         with contextlib.suppress(Exception):
             process.kill()
     pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _descendants(parents: set[int]) -> list[int]:
+    """Processes below ``parents`` (the workers' kernels), read from /proc; empty where there is no /proc."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    parent_of: dict[int, int] = {}
+    for entry in proc.iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                parent_of[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    found, frontier = [], set(parents)
+    while frontier:
+        frontier = {pid for pid, parent in parent_of.items() if parent in frontier}
+        found += sorted(frontier)
+    return found
 
 
 def _mp_context():
