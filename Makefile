@@ -10,7 +10,7 @@ export MKL_NUM_THREADS := 1
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup run test unit-test nbval golden lab demo-data bench clean
+.PHONY: setup run run-en test unit-test nbval golden lab demo-data bench clean
 
 setup: $(STAMP)
 
@@ -23,6 +23,11 @@ $(STAMP): pyproject.toml
 run: setup
 	$(PY) -m toolkit run
 	@echo "Open outputs/index.html in a browser: file://$(CURDIR)/outputs/index.html"
+
+# The English edition of the same run, beside the Chinese one.
+run-en: setup
+	$(PY) -m toolkit run --lang en --out outputs/en
+	@echo "Open outputs/en/index.html in a browser: file://$(CURDIR)/outputs/en/index.html"
 
 test: setup
 	$(PY) -m pytest -q tests
@@ -45,6 +50,7 @@ bench: setup
 	$(PY) benchmarks/bench_batch.py
 	$(PY) benchmarks/hindcast.py
 	$(PY) benchmarks/calibration.py
+	$(PY) benchmarks/bench_editions.py
 
 clean:
 	rm -rf outputs .pytest_cache

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from toolkit.core import io
+from toolkit.core.i18n import language
 from toolkit.core.paths import OUTPUTS_DIR
 from toolkit.evaluation import hindcast
 from toolkit.reports.method_evaluation import fragments as hindcast_report
@@ -47,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         print(hindcast_report.markdown_table(frame) if len(frame) else "(none)")
         print()
     print("### Reading\n")
-    print("\n".join(f"- {line}" for line in hindcast_report.reading(errors, calls).splitlines()))
+    with language("en"):  # docs/methods.md quotes the English reading
+        reading = hindcast_report.reading(errors, calls)
+    print("\n".join(f"- {line}" for line in reading.splitlines()))
     print(f"\n```\n{hindcast_report.key_numbers(errors, calls)}\n```")
     print(f"\nhindcast computed in {elapsed:.2f} s; tables written to {out}/ "
           f"({', '.join(sorted([*tables, 'forecasts_detail', 'calls_detail']))}.csv)", file=sys.stderr)

@@ -17,7 +17,9 @@
 # # Province report (template)
 #
 # Run top to bottom as committed to see the national report. To look at another unit, change `unit_id`
-# in the parameters cell below (an ASCII id such as `beijing` or `inner_mongolia`; see `data/units.csv`).
+# in the parameters cell below (an ASCII id such as `beijing` or `inner_mongolia`; see `data/units.csv`);
+# `language` chooses the edition (`zh` or `en`; empty: the params file's `language`, Chinese by default).
+# Every visible sentence comes from the message catalogues under `toolkit/locale/`, not from this notebook.
 # The batch (`python -m toolkit run`) runs this same notebook for every unit with Papermill.
 # All logic lives in the `toolkit` package; this notebook only calls it.
 
@@ -30,6 +32,7 @@ as_of_override = 0
 targets_override = ""
 cycle_override = ""
 data_label = ""
+language = ""
 
 # %%
 from toolkit.reports import unit_report as report
@@ -44,22 +47,15 @@ context = report.prepare(
     targets_override=targets_override,
     cycle_override=cycle_override,
     data_label=data_label,
+    language=language,
 )
 report.title(context)
 
 # %%
 report.provenance(context)
 
-# %% [markdown]
-# ## How to read this report
-#
-# For every indicator of the Outline's target set, the toolkit fits candidate trend models on the
-# indicator's natural scale (log for mortality rates, logit for percentages, a saturating logit for gross
-# enrolment rates, which can pass 100%), weights them by how well each would have forecast this series'
-# own later years, and derives the **probability that the target is
-# met in the target year** (P(attain)) and the **year it is first met**, with intervals. Published bounds
-# ("above 99%") are drawn but never fitted as points. The published methods' deterministic rates are
-# shown for comparison further down. Methods and their evidence: `docs/methods.md`.
+# %%
+report.how_to_read(context)
 
 # %%
 report.scorecard(context)
@@ -67,12 +63,8 @@ report.scorecard(context)
 # %%
 report.target_sources(context)
 
-# %% [markdown]
-# ## Charts
-#
-# Black dots are observations, open triangles published bounds, the blue line the fitted trend with its
-# 80% and 95% prediction intervals, the red dotted lines the target value and year, and the grey dashed
-# line the national series where this is a province report.
+# %%
+report.charts_heading(context)
 
 # %%
 report.show_figures(context)

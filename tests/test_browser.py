@@ -1,8 +1,10 @@
 """The batch's pages in a real browser (headless Chromium via Playwright's sync API).
 
-Reuses the two-unit run of tests/test_e2e.py (national + beijing). Checks what only a browser shows: no
-console errors, every link of the index loads, every image of a report decodes, and the Chinese unit names
-are laid out with real glyphs (not empty, not "tofu" boxes from a missing CJK font). Screenshots are saved
+Reuses the two-unit runs of tests/test_e2e.py (national + beijing), in both editions: the English run of
+test_e2e and a Chinese run with ``--pdf``. Checks what only a browser shows: no console errors, every link of
+the index and of each page loads, every image of a report decodes and has an alt text, the Chinese text is
+laid out with real glyphs (not empty, not "tofu" boxes from a missing CJK font), and the PDFs are A4 prints
+of every page. Screenshots are saved
 in the test's temporary folder. Skipped (with the reason) where /usr/bin/chromium or playwright is missing;
 .ci/run installs chromium and fonts-noto-cjk.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -38,11 +41,17 @@ def _e2e():
     return module
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    result = _e2e().successful_run(tmp_path_factory)
+@pytest.fixture(scope="module", params=["en", "zh"])
+def run(request, tmp_path_factory):
+    """Each edition's run; the Chinese one (the default edition) also prints its pages to PDF."""
+    result = _e2e().successful_run(tmp_path_factory, language=request.param, pdf=request.param == "zh")
     assert result.returncode == 0, result.log
+    result.language = request.param
     return result
+
+
+#: Text each edition's unit report shows in its own language (headings of the scorecard and the charts).
+HEADINGS = {"en": ("Scorecard", "Charts"), "zh": ("目标评估一览", "图表")}
 
 
 @pytest.fixture(scope="module")
@@ -96,11 +105,46 @@ def test_index_has_no_console_errors_and_every_link_resolves(run, tab, tmp_path)
             tab.open(target)
             assert tab.problems == [], f"{href}: {tab.problems}"
             assert tab.page.title(), f"{href} has no title"
-    # sorting works (the index's only script): clicking "Unit" sorts the rows by name
+            lang = tab.page.eval_on_selector("html", "e => e.lang")
+            assert lang == {"zh": "zh-CN", "en": "en"}[run.language], f"{href}: lang={lang}"
+            _assert_links_resolve(tab.page, target)
+    # sorting works: clicking the unit column's header (地区 or Unit, by the edition) sorts the rows by name
     tab.open(run.out / "index.html")
-    tab.page.get_by_role("button", name="Unit", exact=True).click()
+    tab.page.locator('th[data-key="name"] button').click()
     names = tab.page.eval_on_selector_all("#units tbody tr", "rows => rows.map(r => r.dataset.unit)")
-    assert names == ["beijing", "national"]
+    assert names == ["beijing", "national"]  # 北京市 (bei) before 全国 (quan); Beijing before China
+    assert tab.problems == []
+
+
+def _assert_links_resolve(page, source: Path) -> None:
+    """Every local link of a page (back to the index, to the other pages) points to a file of the run."""
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    for href in {h.split("#")[0] for h in hrefs if h and not h.startswith(("#", "http:", "https:", "mailto:", "data:"))}:
+        assert (source.parent / href).resolve().is_file(), f"{source.name} links to a missing file: {href}"
+
+
+VISIBLE_ROWS = "rows => rows.filter(r => r.offsetParent !== null).map(r => r.dataset.unit)"
+
+
+def test_index_filter_box_hides_the_rows_that_do_not_match(run, tab):
+    page = tab.open(run.out / "index.html")
+    box = page.locator("#filter-text")
+    for typed, expected in [("北京", ["beijing"]), ("CHINA", ["national"]), ("beijing", ["beijing"]),
+                            ("east", ["beijing"]), ("nowhere", []), ("", ["national", "beijing"])]:
+        box.fill(typed)
+        page.wait_for_timeout(50)
+        assert page.eval_on_selector_all("#units tbody tr", VISIBLE_ROWS) == expected, typed
+        shown = page.locator("#filter-shown").inner_text()
+        assert str(len(expected)) in shown and "2" in shown, shown
+    # the category filter keeps the units with at least one indicator in the category chosen
+    options = page.eval_on_selector_all("#filter-category option", "os => os.map(o => o.value).filter(Boolean)")
+    assert options, "no category to filter by"
+    for category in options:
+        page.select_option("#filter-category", category)
+        having = page.eval_on_selector_all(
+            "#units tbody tr", f"rows => rows.filter(r => r.dataset.cats.split(' ').includes('{category}'))"
+                               ".map(r => r.dataset.unit)")
+        assert page.eval_on_selector_all("#units tbody tr", VISIBLE_ROWS) == having, category
     assert tab.problems == []
 
 
@@ -113,6 +157,34 @@ def test_report_images_load_and_chinese_names_render(run, tab, tmp_path, unit_id
     assert images, "the report shows no images"
     assert all(done and width > 0 and height > 0 for done, width, height in images), images
     _assert_rendered_text(page, NAMES_ZH[unit_id], tmp_path / f"{unit_id}_name_zh.png")
+    for heading in HEADINGS[run.language]:
+        _assert_rendered_text(page, heading, tmp_path / f"{unit_id}_{heading}.png")
+    alts = page.eval_on_selector_all(".jp-RenderedImage img", "els => els.map(e => e.alt)")
+    assert alts and all(len(alt) > 20 for alt in alts), alts
+    if run.language == "zh":
+        assert all(re.search("[\u4e00-\u9fff]", alt) for alt in alts), alts
+        _assert_rendered_text(page, "合成演示数据，非官方统计", tmp_path / f"{unit_id}_banner.png")
+
+
+@pytest.fixture(scope="module")
+def printed_run(tmp_path_factory):
+    """The Chinese run (shared with ``run``), which was made with --pdf."""
+    result = _e2e().successful_run(tmp_path_factory, language="zh", pdf=True)
+    assert result.returncode == 0, result.log
+    return result
+
+
+def test_every_page_is_printed_to_an_a4_pdf(printed_run):
+    """--pdf: one PDF per page of the run, each page A4 (595 x 842 pt)."""
+    run = printed_run
+    manifest = run.json()
+    pages = [row["unit_id"] for row in manifest["units"]] + [row["name"] for row in manifest["extras"]]
+    for name in pages:
+        pdf = (run.out / "pdf" / f"{name}.pdf").read_bytes()
+        assert pdf.startswith(b"%PDF"), name
+        boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
+        assert boxes and all(abs(float(w) - 595.3) < 1.5 and abs(float(h) - 841.9) < 1.5 for w, h in boxes), name
+    assert len(re.findall(rb"/Type\s*/Page\b", (run.out / "pdf" / "national.pdf").read_bytes())) >= 5
 
 
 def test_index_chinese_names_render(run, tab, tmp_path):
@@ -137,7 +209,7 @@ GLYPHS_JS = """
     const canvas = document.createElement("canvas");
     canvas.width = 64; canvas.height = 64;
     const ctx = canvas.getContext("2d", {willReadFrequently: true});
-    const glyphs = [...text].map(ch => {
+    const glyphs = [...new Set([...text])].map(ch => {  // each distinct character once
       ctx.clearRect(0, 0, 64, 64);
       ctx.font = `48px ${style.fontFamily}`;
       ctx.fillStyle = "#000";

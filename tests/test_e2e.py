@@ -1,7 +1,8 @@
 """End to end: `python -m toolkit run` in a subprocess, as a batch operator runs it, on two units.
 
-One successful run (national: real data; beijing: synthetic panel) is shared by the assertions below and by
-tests/test_browser.py (:func:`successful_run`). A second run makes one unit fail and checks isolation.
+One successful run of the English edition (national: real data; beijing: synthetic panel) is shared by the
+assertions below and by tests/test_browser.py (:func:`successful_run`), which also runs the Chinese edition
+with ``--pdf``. A second run makes one unit fail and checks isolation.
 The runs start from a temporary folder, so nothing depends on the working directory.
 """
 
@@ -55,12 +56,15 @@ def run_toolkit(out: Path, *args: str, cwd: Path) -> Run:
 _RUNS: dict[str, Run] = {}
 
 
-def successful_run(tmp_path_factory) -> Run:
-    """The shared two-unit run (executed once per test session, whichever test file asks first)."""
-    if "ok" not in _RUNS:
-        root = tmp_path_factory.mktemp("e2e_ok")
-        _RUNS["ok"] = run_toolkit(root / "out", "--units", *UNITS, "--workers", "2", cwd=root)
-    return _RUNS["ok"]
+def successful_run(tmp_path_factory, language: str = "en", pdf: bool = False) -> Run:
+    """The shared two-unit run of one edition (executed once per test session and edition, whichever test
+    file asks first); ``pdf`` adds ``--pdf`` (the browser test's Chinese run prints its pages)."""
+    key = f"ok-{language}" + ("-pdf" if pdf else "")
+    if key not in _RUNS:
+        root = tmp_path_factory.mktemp(f"e2e_{key}")
+        _RUNS[key] = run_toolkit(root / "out", "--units", *UNITS, "--workers", "2", "--lang", language,
+                                 *(["--pdf"] if pdf else []), cwd=root)
+    return _RUNS[key]
 
 
 @pytest.fixture(scope="module")
@@ -217,7 +221,7 @@ def test_one_failing_unit_fails_the_run_but_not_the_others(failed_run):
     assert manifest["failed"] == ["beijing"]
 
     index = Page(run.text("index.html"))
-    assert "FAILED" in index.text and "Beijing" in index.text
+    assert "失败" in index.text and "Beijing" in index.text  # the default edition: Chinese
     assert status["beijing"]["error"]["ename"] in index.text, "the index does not say why beijing failed"
     failed_page = run.text("html/beijing.html")
     assert "no_such_file.csv" in failed_page and "Fix:" in failed_page, "the failed page must show the params error"
@@ -227,8 +231,8 @@ def test_one_failing_unit_fails_the_run_but_not_the_others(failed_run):
     assert "html/beijing.html" in index.links, "the failed unit's page must be linked (it explains the error)"
 
     national = Page(run.text("html/national.html"))
-    assert "China (national)" in national.text and "全国" in national.text and "Scorecard" in national.text
-    assert national.images and "Mid-term view (2025)" in national.text
+    assert "China (national)" in national.text and "全国" in national.text and "目标评估一览" in national.text
+    assert national.images and "中期进度（2025年）" in national.text
     with (run.out / "results.csv").open(encoding="utf-8", newline="") as handle:
         assert {row["unit_id"] for row in csv.DictReader(handle)} == {"national", "fujian"}
 
@@ -245,6 +249,6 @@ def test_a_local_plan_layered_through_params_dir_sets_its_targets_and_keeps_the_
     assert rows["ebf_0_6m"]["target_plan"] == "《中国儿童发展纲要（2021—2030年）》"
     assert rows["imr"]["target_set"] == "outline-2021-2030+fuzhou-2021-2030"
     page = Page(run.text("html/fujian.html"))
-    assert plan in page.text and "(local plan)" in page.text
+    assert plan in page.text and "（本地规划）" in page.text
     assert plan in Page(run.text("index.html")).text
     assert LOCAL_SET in run.json()["inputs"], "the local target file is an input of the run"

@@ -38,7 +38,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return commands.run(units=args.units, workers=args.workers, data=args.data, as_of=args.as_of,
                         targets=args.targets, out=args.out, params_dir=args.params_dir,
                         extras={} if args.no_extras else None, timeout=args.timeout, cycle=args.cycle,
-                        sheet=args.sheet, prefer=args.prefer)
+                        sheet=args.sheet, prefer=args.prefer, language=args.lang, pdf=args.pdf)
+
+
+def _cmd_messages(args: argparse.Namespace) -> int:
+    return commands.messages(args.check)
 
 
 def _cmd_golden(args: argparse.Namespace) -> int:
@@ -104,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", default=None, help="the worksheet of XLSX --data files (default: the first)")
     p.add_argument("--prefer", default=None, metavar="FILE",
                    help="where two files give one unit, indicator and year different values, this file's win")
-
+    p.add_argument("--lang", default=None, metavar="LANG",
+                   help="the edition of every page: zh (Chinese, the default in params/defaults.yaml) or en (English)")
     p.add_argument("--cycle", default=None, metavar="CYCLE",
                    help="the Outline cycle to assess: 2021-2030 (default, the live Outline) or 2011-2020 "
                         "(its final evaluation, as of 2020)")
@@ -115,7 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params-dir", default=None,
                    help="folder of <unit_id>.yaml files that replace params/ for those units")
     p.add_argument("--no-extras", action="store_true", help="skip the overview and method-evaluation notebooks")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print every page to pdf/<name>.pdf (A4; needs playwright, pip install -e '.[pdf]', "
+                        "and Chromium)")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("messages", help="update the message catalogues (toolkit/locale/) from the code's strings")
+    p.add_argument("--check", action="store_true", help="only list missing, empty or unused entries; fail if any")
+    p.set_defaults(func=_cmd_messages)
 
     p = sub.add_parser("golden", help="regenerate the golden notebooks under tests/golden/ (same code path as run)")
     p.add_argument("--units", nargs="+", default=None, help="unit ids (default: the three golden units)")

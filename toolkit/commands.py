@@ -17,6 +17,9 @@ from toolkit.contracts.cycles import CYCLES
 from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
 from toolkit.core import io
 from toolkit.core.errors import ToolkitError
+from toolkit.core.i18n import LANGUAGES
+from toolkit.core.messages import problems as catalogue_problems
+from toolkit.core.messages import update as update_catalogues
 from toolkit.core.paths import expand_globs, user_path
 from toolkit.demo.panel import write_demo_data
 from toolkit.engine.assess import assess_many
@@ -107,6 +110,20 @@ def _preferred(prefer: str | None) -> Path | None:
 def demo_data(seed: int) -> int:
     """``demo-data``: regenerate the seeded synthetic province panel."""
     print(f"wrote {write_demo_data(seed=seed)}")
+    return 0
+
+
+def messages(check: bool) -> int:
+    """``messages``: bring the catalogues under toolkit/locale/ up to date with the code's strings, or
+    (``--check``) list what is missing, empty or unused and fail."""
+    if check:
+        found = [p for language in LANGUAGES for p in catalogue_problems(language)]
+        for line in found:
+            print(line)
+        print(f"{len(found)} problem(s) in the message catalogues" if found else "catalogues complete")
+        return 1 if found else 0
+    for language, empty in update_catalogues().items():
+        print(f"{language}: {empty} entr{'y' if empty == 1 else 'ies'} to translate")
     return 0
 
 

@@ -138,7 +138,7 @@ def test_results_concatenate_successful_units_in_unit_order_then_indicator(first
     results = pd.read_csv(first_run["out"] / "results.csv")
     assert list(zip(results["unit_id"], results["indicator_id"])) == [
         ("national", "cmr"), ("national", "imr"), ("beijing", "cmr"), ("beijing", "imr")]
-    xlsx = pd.read_excel(first_run["out"] / "results.xlsx")
+    xlsx = pd.read_excel(first_run["out"] / "results.xlsx", sheet_name=1, header=1)  # after the readme; ids in row 2
     assert xlsx["unit_id"].tolist() == results["unit_id"].tolist()
 
 
@@ -158,8 +158,9 @@ def test_run_json_checksums_equal_sha256_of_the_files(first_run):
 def test_index_shows_the_synthetic_banner_only_for_synthetic_units(first_run):
     index = (first_run["out"] / "index.html").read_text(encoding="utf-8")
     rows = {row.split('"')[0]: row for row in index.split('data-unit="')[1:]}
-    assert "合成演示数据" in rows["beijing"].split("</tr>")[0]
-    assert "合成演示数据" not in rows["national"].split("</tr>")[0]
+    assert "合成数据" in rows["beijing"].split("</tr>")[0]  # a tag per row; the banner once at the top
+    assert "合成数据" not in rows["national"].split("</tr>")[0]
+    assert index.count("合成演示数据，非官方统计") == 1
 
 
 def test_rerun_into_the_same_folder_replaces_outputs_and_leaves_no_temporary_files(first_run):
@@ -172,7 +173,7 @@ def test_rerun_into_the_same_folder_replaces_outputs_and_leaves_no_temporary_fil
     assert not list(out.rglob("*.tmp"))
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'data-unit="tianjin"' not in index and "Failures" not in index
-    assert "As of: <strong>2015</strong>" in index  # the as-of override is shown in the header
+    assert "评估截至：<strong>2015</strong>" in index  # the as-of override is shown in the header
     results = pd.read_csv(out / "results.csv")
     assert set(results["unit_id"]) == {"national", "beijing"} and set(results["as_of"]) == {2015}
     summary = json.loads((out / "units" / "beijing" / "summary.json").read_text(encoding="utf-8"))

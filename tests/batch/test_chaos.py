@@ -75,8 +75,8 @@ def claims_only_what_it_holds(out: Path) -> None:
     manifest = json.loads(RunFolder(out).manifest.read_text(encoding="utf-8"))
     if manifest.get("status") != COMPLETE:
         assert manifest["status"] in ("running", "interrupted"), manifest.get("status")
-        assert "This run has not finished" in (out / "index.html").read_text(encoding="utf-8") \
-            or "interrupted" in (out / "index.html").read_text(encoding="utf-8")
+        assert "本次运行尚未结束" in (out / "index.html").read_text(encoding="utf-8") \
+            or "本次运行已中断" in (out / "index.html").read_text(encoding="utf-8")
         return
     folder = RunFolder(out)
     for unit in manifest["units"]:
@@ -147,7 +147,7 @@ def test_sigterm_stops_promptly_and_quietly_and_says_what_had_finished(tmp_path)
     assert alive(family) == []
     manifest = json.loads(RunFolder(out).manifest.read_text(encoding="utf-8"))
     assert manifest["status"] == "interrupted" and manifest["finished_units"] == ["national"]
-    assert "This run was interrupted" in (out / "index.html").read_text(encoding="utf-8")
+    assert "本次运行已中断" in (out / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_locked_folder_names_the_pid_that_holds_it(tmp_path):

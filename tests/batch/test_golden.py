@@ -28,6 +28,7 @@ import pytest
 
 from toolkit.batch import golden
 from toolkit.contracts.cycles import CYCLES
+from toolkit.core import i18n
 from toolkit.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 
 GOLDEN_DIR = golden.GOLDEN_DIR
@@ -72,6 +73,10 @@ def cycle_of(path: Path) -> str:
     return injected_parameters(read(path)).get("cycle_override", "")
 
 
+def language_of(path: Path) -> str:
+    return injected_parameters(read(path)).get("language", "")
+
+
 # ------------------------------------------------------------------------------------------- staleness
 
 
@@ -80,6 +85,14 @@ def cycle_of(path: Path) -> str:
 def test_every_golden_unit_has_a_notebook(unit_id, cycle):
     path = golden.golden_path(unit_id, cycle=cycle)
     assert path.is_file(), f"{path.relative_to(PROJECT_ROOT)} is missing. {REGENERATE}."
+
+
+@pytest.mark.parametrize(("unit_id", "language"), golden.GOLDEN_OTHER_EDITIONS)
+def test_the_other_edition_has_a_golden_notebook(unit_id, language):
+    """One unit in each edition: the default (Chinese) copies above, and the English one here."""
+    path = golden.golden_path(unit_id, language=language)
+    assert path.is_file(), f"{path.relative_to(PROJECT_ROOT)} is missing. {REGENERATE}."
+    assert language_of(path) == language
 
 
 @pytest.mark.parametrize("path", golden_files(), ids=lambda p: p.name)
@@ -101,10 +114,11 @@ def test_golden_parameters_are_portable(path):
     nb = read(path)
     unit_id = unit_of(path)
     cycle = cycle_of(path)
-    assert injected_parameters(nb) == golden.golden_parameters(unit_id, cycle), REGENERATE
+    assert injected_parameters(nb) == golden.golden_parameters(unit_id, cycle, language_of(path)), REGENERATE
     injected = [c for c in nb.cells if golden.is_injected(c)]
     assert len(injected) == 1, "exactly one injected-parameters cell expected"
-    assert path == golden.golden_path(unit_id, cycle=cycle), "file name and unit_id disagree"
+    assert path == golden.golden_path(unit_id, cycle=cycle, language=language_of(path)), \
+        "file name and unit_id disagree"
 
 
 @pytest.mark.parametrize("path", golden_files(), ids=lambda p: p.name)
@@ -155,7 +169,8 @@ def test_golden_key_results_are_current(path, tmp_path):
     from toolkit.reports.unit_report import context as report
 
     stored = stdout_of(key_results_cell(read(path))).rstrip("\n")
-    context = report.prepare(unit_of(path), output_dir=str(tmp_path), cycle_override=cycle_of(path))
+    context = report.prepare(unit_of(path), output_dir=str(tmp_path), cycle_override=cycle_of(path),
+                             language=language_of(path))
     current = report.key_results(context)
     if stored != current:
         diff = [f"- {a}\n+ {b}" for a, b in zip(stored.splitlines(), current.splitlines()) if a != b]
@@ -290,17 +305,26 @@ def key_lines(nb) -> dict[str, str]:
 
 
 def indicator_ids_by_name() -> dict[str, str]:
+    """The indicator column as each edition writes it: 婴儿死亡率 (zh), Infant mortality rate (婴儿死亡率) (en)."""
     from toolkit.inputs.catalog import load_indicators
 
     indicators = load_indicators()
-    return {f"{row['name_en']} ({row['name_zh']})": str(i) for i, row in indicators.iterrows()}
+    names = {str(row["name_zh"]): str(i) for i, row in indicators.iterrows()}
+    names.update({f"{row['name_en']} ({row['name_zh']})": str(i) for i, row in indicators.iterrows()})
+    return names
+
+
+def edition(path: Path):
+    """The golden copy's edition as the current one, so table headers are looked up in its language."""
+    return i18n.language(language_of(path) or i18n.DEFAULT_LANGUAGE)
 
 
 def missing_numbers(nb, function: str, skip: tuple[str, ...]) -> list[str]:
     """Numbers of an HTML table (columns not in ``skip``) absent from the indicator's key-results line."""
     names, lines, missing = indicator_ids_by_name(), key_lines(nb), []
+    skip = tuple(i18n._(header) for header in skip)  # the headers of the notebook's edition
     for row in html_rows(nb, function):
-        indicator_id = names[row["indicator"]]
+        indicator_id = names[row[i18n._("indicator")]]
         shown = [v for k, v in row.items() if k not in skip]
         wanted = collections.Counter(t for v in shown for t in NUMBER.findall(v))
         lacking = wanted - collections.Counter(NUMBER.findall(lines.get(indicator_id, "")))
@@ -312,13 +336,14 @@ def missing_numbers(nb, function: str, skip: tuple[str, ...]) -> list[str]:
 def missing_qualifiers(nb) -> list[str]:
     """Latest values that are published bounds ("above 99%") but read as point values in the key results."""
     names, lines, missing = indicator_ids_by_name(), key_lines(nb), []
+    latest_header, indicator = i18n._("latest (year)"), i18n._("indicator")
     for row in html_rows(nb, "scorecard"):
-        qualifier = row["latest (year)"].lstrip()[:1]
+        qualifier = row[latest_header].lstrip()[:1]
         if qualifier in "<>" and qualifier:
-            line = lines[names[row["indicator"]]]
+            line = lines[names[row[indicator]]]
             latest = next((part for part in line.split(" | ") if part.startswith("latest")), "")
             if qualifier not in latest:
-                missing.append(f"{names[row['indicator']]}: {row['latest (year)']} vs {latest!r}")
+                missing.append(f"{names[row[indicator]]}: {row[latest_header]} vs {latest!r}")
     return missing
 
 
@@ -328,7 +353,8 @@ def test_key_results_repeat_the_scorecard_numbers(path):
     latest value and year, target, P(attain), forecast with its 80% interval, year met with its 80% interval."""
     nb = read(path)
     assert len(html_rows(nb, "scorecard")) == len(key_lines(nb)) > 0
-    assert missing_numbers(nb, "scorecard", skip=("indicator", "unit", "category", "model")) == []
+    with edition(path):
+        assert missing_numbers(nb, "scorecard", skip=("indicator", "unit", "category", "model")) == []
 
 
 @pytest.mark.parametrize("path", golden_files(), ids=lambda p: p.name)
@@ -338,13 +364,15 @@ def test_key_results_repeat_the_midterm_numbers(path):
     nb = read(path)
     rows = html_rows(nb, "midterm_view")
     assert bool(rows) == (cycle_of(path) == ""), "the mid-term view belongs to the live cycle only"
-    assert missing_numbers(nb, "midterm_view", skip=("indicator", "target", "status")) == []
+    with edition(path):
+        assert missing_numbers(nb, "midterm_view", skip=("indicator", "target", "status")) == []
 
 
 @pytest.mark.parametrize("path", golden_files(), ids=lambda p: p.name)
 def test_key_results_repeat_the_rates_and_bounds(path):
     nb = read(path)
-    assert missing_numbers(nb, "rates_table", skip=("indicator", "Eurostat class")) + missing_qualifiers(nb) == []
+    with edition(path):
+        assert missing_numbers(nb, "rates_table", skip=("indicator", "Eurostat class")) + missing_qualifiers(nb) == []
 
 
 # ---------------------------------------------------------------------------------- the net catches fish

@@ -6,12 +6,13 @@ import pandas as pd
 
 from toolkit.contracts.synthetic import (
     SYNTHETIC_BANNER,
-    SYNTHETIC_BANNER_ZH,
+    banner_html,
     banner_text,
     is_synthetic,
     synthetic_rows,
     synthetic_source,
 )
+from toolkit.core.i18n import language
 from toolkit.core.paths import DEMO_DIR, OBSERVATIONS_DIR
 
 NATIONAL = pd.read_csv(OBSERVATIONS_DIR / "national.csv")
@@ -37,7 +38,10 @@ def test_synthetic_rows_marks_each_row():
     assert synthetic_rows(pd.DataFrame({"value": [1.0, 2.0]})).tolist() == [False, False]
 
 
-def test_banners():
+def test_the_banner_speaks_the_page_language():
     assert SYNTHETIC_BANNER == "Synthetic demonstration data — not official statistics"
-    assert SYNTHETIC_BANNER_ZH == "合成演示数据，非官方统计"
-    assert banner_text() == f"{SYNTHETIC_BANNER} / {SYNTHETIC_BANNER_ZH}"
+    with language("zh"):
+        assert banner_text() == "合成演示数据，非官方统计"
+        assert banner_html() == '<div class="tk-banner" role="alert">合成演示数据，非官方统计</div>'
+    with language("en"):
+        assert banner_text() == SYNTHETIC_BANNER

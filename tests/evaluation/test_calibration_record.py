@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from toolkit.core.i18n import language
 from toolkit.evaluation import calibration
 from toolkit.evaluation.hindcast import call_accuracy, coverage_by_model, load_national, run_hindcast
 
@@ -16,8 +17,12 @@ def test_the_record_repeats_the_hindcast_numbers():
     open_calls = calls[~calls["met_latest"].astype(bool)]
     ours = call_accuracy(open_calls).set_index("method").loc["ours"]
     assert (record.open_calls, record.open_right) == (ours["n"], ours["correct"])
-    sentence = record.sentence()
+    with language("en"):
+        sentence = record.sentence()
     assert f"right {record.open_right} times" in sentence and f"{record.coverage80:.0%}" in sentence
+    with language("zh"):
+        sentence = record.sentence()
+    assert f"正确{record.open_right}次" in sentence and f"{record.coverage80:.0%}" in sentence
 
 
 def test_the_cache_file_is_read_back_and_a_broken_one_is_recomputed(tmp_path):
@@ -41,5 +46,8 @@ def test_the_reading_follows_the_measured_coverage():
     wide = calibration.CalibrationRecord(**{**base.__dict__, "coverage80": 0.95})
     narrow = calibration.CalibrationRecord(**{**base.__dict__, "coverage80": 0.6})
     near = calibration.CalibrationRecord(**{**base.__dict__, "coverage80": 0.8})
-    assert "wider than their nominal level" in wide.reading() and "over-confident" in narrow.reading()
-    assert "close to their nominal level" in near.reading()
+    with language("en"):
+        assert "wider than their nominal level" in wide.reading() and "over-confident" in narrow.reading()
+        assert "close to their nominal level" in near.reading()
+    with language("zh"):
+        assert "偏于保守" in wide.reading() and "偏于乐观" in narrow.reading() and "接近名义水平" in near.reading()

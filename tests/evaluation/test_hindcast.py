@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from toolkit.core.i18n import language
 from toolkit.engine.settings import AssessSettings
 from toolkit.evaluation.hindcast import (
     CALL_METHODS,
+    MODEL_LABELS,
     call_accuracy,
     coverage_by_model,
     error_by_model_horizon,
@@ -149,3 +153,24 @@ def test_key_numbers_and_calls_table_are_plain_and_rounded(exact):
     assert "calls ours: 14/14 right, accuracy 1.00, Brier 0.000" in text
     table = calls_table(calls)
     assert set(table["outcome"]) == {"met"} and len(table) == len(calls)
+
+
+def test_the_calls_carry_the_observed_target_year_value(exact):
+    _, calls = exact
+    imr = calls[calls["indicator_id"] == "imr"]
+    assert imr["observed"].to_numpy() == pytest.approx(20 * math.exp(-0.08 * 10))  # 8.99 in 2020, every origin
+
+
+def test_labels_are_english_in_the_code_and_the_benchmark_prints_english(tmp_path, capsys):
+    """MODEL_LABELS and CALL_METHODS hold the English text (CSV files, benchmarks); pages translate them."""
+    assert MODEL_LABELS["linear"] == "linear trend" and CALL_METHODS["ours"] == "toolkit: P(attain) >= 0.5"
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "hindcast.py"
+    spec = importlib.util.spec_from_file_location("bench_hindcast", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with language("zh"):  # the process edition of a report kernel must not leak into the benchmark's output
+        assert module.main(["--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "- Point forecasts: the ensemble's mean absolute percentage error (MAPE) is" in printed
+    assert "| ensemble (what reports use) |" in printed
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in printed)

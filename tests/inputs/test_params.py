@@ -123,7 +123,7 @@ def test_a_scenario_file_outside_params_may_have_any_name(tmp_path):
 def test_unknown_key_names_file_key_allowed_keys_and_a_suggestion(tmp_path):
     path = unit_file(tmp_path, "min_point: 3\n")
     with pytest.raises(ParamsError, match=r"beijing\.yaml.*\n.*line 2: unknown key 'min_point'.*"
-                                          r"did you mean 'min_points'\?.*Allowed keys: unit_id, cycle, target_set"):
+                                          r"did you mean 'min_points'\?.*Allowed keys: unit_id, cycle, language, target_set"):
         P.load_unit_params(path)
 
 

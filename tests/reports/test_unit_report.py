@@ -14,7 +14,7 @@ from toolkit.reports.unit_report import fragments as tables
 
 @pytest.mark.parametrize("unit_id", list(load_units().index))
 def test_every_unit_report_builds_and_writes_its_contract_files(unit_id, tmp_path):
-    context = report.prepare(unit_id, output_dir=str(tmp_path))
+    context = report.prepare(unit_id, output_dir=str(tmp_path), language="en")
     for fragment in (tables.title, tables.provenance, tables.scorecard, tables.target_sources, tables.midterm_view,
                      tables.rates_table, tables.quality_notes):
         assert fragment(context).data
@@ -30,7 +30,7 @@ def test_every_unit_report_builds_and_writes_its_contract_files(unit_id, tmp_pat
 
 
 def test_the_final_evaluation_is_one_override_away(tmp_path):
-    context = report.prepare("national", output_dir=str(tmp_path), cycle_override="2011-2020")
+    context = report.prepare("national", output_dir=str(tmp_path), cycle_override="2011-2020", language="en")
     assert (context.as_of, context.target_set) == (2020, "outline-2011-2020")  # latest capped at the cycle's end
     assert "《中国儿童发展纲要（2011—2020年）》" in tables.title(context).data
     assert "No mid-term view" in tables.midterm_view(context).data  # the target year is observed
@@ -38,7 +38,7 @@ def test_the_final_evaluation_is_one_override_away(tmp_path):
 
 
 def test_the_national_report_shows_2024_data_and_the_imr_target_met_at_the_latest_observation(tmp_path):
-    context = report.prepare("national", output_dir=str(tmp_path))
+    context = report.prepare("national", output_dir=str(tmp_path), language="en")
     rows = context.results.set_index("indicator_id")
     for indicator_id in ("imr", "u5mr", "nmr", "preschool_ger_3yr", "compulsory_consolidation_9yr", "senior_high_ger"):
         assert rows.loc[indicator_id, "latest_year"] == 2024, indicator_id
@@ -50,7 +50,7 @@ def test_the_national_report_shows_2024_data_and_the_imr_target_met_at_the_lates
 
 
 def test_the_midterm_view_is_the_straight_path_from_2020_worked_by_hand(tmp_path):
-    context = report.prepare("national", output_dir=str(tmp_path))
+    context = report.prepare("national", output_dir=str(tmp_path), language="en")
     imr = context.results.set_index("indicator_id").loc["imr"]
     # IMR 5.4 in 2020 (NBS), target 5 in 2030: the path loses 0.04 a year; 5.24 in 2024, 5.20 in 2025.
     assert imr["path_base_value"] == 5.4 and imr["path_year"] == 2024
@@ -111,7 +111,7 @@ def test_the_comparison_line_is_cut_at_long_gaps_and_at_comparability_breaks():
 
 
 def test_the_final_evaluation_words_observations_nowcasts_censored_years_and_context_as_such(tmp_path):
-    context = report.prepare("national", output_dir=str(tmp_path), cycle_override="2011-2020")
+    context = report.prepare("national", output_dir=str(tmp_path), cycle_override="2011-2020", language="en")
     rows = context.results.set_index("indicator_id")
     scorecard = tables.scorecard(context).data
     # IMR 5.4 in 2020 (NBS) against < 10: observed, no interval, no probability

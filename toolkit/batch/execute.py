@@ -27,6 +27,7 @@ from typing import Any
 
 from toolkit.batch.pages import error_notebook, render_html
 from toolkit.core import io
+from toolkit.core.i18n import _, current_language, language
 
 KERNEL_NAME = "python3"
 #: One BLAS/OpenMP thread per kernel: the pool already runs one kernel per core.
@@ -58,6 +59,8 @@ class Job:
     start_timeout: float = START_TIMEOUT
     title: str = ""
     cell_timeout: float | None = None  # seconds one cell may run before the job fails (None: no limit)
+    language: str = ""  # the page's edition (its <html lang>); "" = the default edition
+    nav: tuple[tuple[str, str], ...] = ()  # (label, href) links at the top of the page
 
 
 @dataclass
@@ -178,10 +181,13 @@ def execute_job(job: Job) -> Outcome:
         if not executed:
             import nbformat  # 2.3 s cold here (jsonschema's format checker, rfc3987_syntax)
 
-            nb = error_notebook(job.name, outcome.ename or "Error", outcome.evalue or "",
-                                note=f"The notebook could not be executed (after {outcome.attempts} attempt(s)).")
+            with language(job.language or current_language()):
+                note = _("The notebook could not be executed (after {n} attempt(s)).").format(n=outcome.attempts)
+            nb = error_notebook(job.name, outcome.ename or "Error", outcome.evalue or "", note=note,
+                                language_code=job.language)
             io.write_text(job.notebook, nbformat.writes(nb))
-        render_html(job.notebook, job.html, resources_dir=job.cwd, title=job.title or None)
+        render_html(job.notebook, job.html, resources_dir=job.cwd, title=job.title or None, language=job.language,
+                    nav=job.nav)
         outcome.rendered = True
     except Exception as exc:  # noqa: BLE001
         if outcome.ok:

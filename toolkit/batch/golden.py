@@ -53,6 +53,9 @@ GOLDEN_UNITS = ("national", "zhejiang", "tibet")
 #: Cycles with goldens: "" is the params' cycle (the live 2021-2030 Outline); the 2011-2020 final
 #: evaluation keeps its own copies, named ``<template>_2011-2020_<unit>.ipynb``.
 GOLDEN_CYCLES = ("", "2011-2020")
+#: Copies in the other edition than the default (Chinese): the national report of the live cycle in English,
+#: named ``<template>_en_<unit>.ipynb``, so both editions' key results are compared.
+GOLDEN_OTHER_EDITIONS = (("national", "en"),)
 INJECTED_TAG = "injected-parameters"
 INJECTED_ID = "injected-parameters"
 #: Notebook-level papermill metadata kept in the copies (the rest is volatile or machine-specific).
@@ -65,15 +68,18 @@ class GoldenError(ToolkitError):
     """The golden notebooks could not be regenerated (a unit failed, or a copy would not be portable)."""
 
 
-def golden_path(unit_id: str, template: Path = TEMPLATE, cycle: str = "", golden_dir: Path = GOLDEN_DIR) -> Path:
-    """``tests/golden/<template>[_<cycle>]_<unit_id>.ipynb`` (the template's name keeps copies of two templates
-    apart; the cycle those of the final evaluation)."""
-    return Path(golden_dir) / f"{Path(template).stem}_{cycle + '_' if cycle else ''}{unit_id}.ipynb"
+def golden_path(unit_id: str, template: Path = TEMPLATE, cycle: str = "", golden_dir: Path = GOLDEN_DIR,
+                language: str = "") -> Path:
+    """``tests/golden/<template>[_<cycle>][_<language>]_<unit_id>.ipynb`` (the template's name keeps copies of
+    two templates apart; the cycle those of the final evaluation; the language those of the other edition)."""
+    parts = [Path(template).stem, *(x for x in (cycle, language) if x), unit_id]
+    return Path(golden_dir) / ("_".join(parts) + ".ipynb")
 
 
-def golden_parameters(unit_id: str, cycle: str = "") -> dict[str, Any]:
+def golden_parameters(unit_id: str, cycle: str = "", language: str = "") -> dict[str, Any]:
     """What papermill injects into a golden copy: nothing machine-specific."""
-    return {"unit_id": unit_id, "output_dir": "", **({"cycle_override": cycle} if cycle else {})}
+    return {"unit_id": unit_id, "output_dir": "", **({"cycle_override": cycle} if cycle else {}),
+            **({"language": language} if language else {})}
 
 
 # --------------------------------------------------------------------------------------- cleaning
@@ -169,16 +175,20 @@ def write_golden(units: Sequence[str] | None = None, *, workers: int = 2, templa
     golden_dir = Path(golden_dir) if golden_dir else GOLDEN_DIR
     unit_ids = _resolve(units)
     declared = declared_parameters(template)
-    missing = [name for cycle in cycles for name in golden_parameters("x", cycle) if name not in declared]
+    missing = [name for cycle in cycles for name in golden_parameters("x", cycle, "en") if name not in declared]
     if missing:
         raise GoldenError(f"the template does not declare {', '.join(missing)}", path=template)
     with tempfile.TemporaryDirectory(prefix="toolkit-golden-") as tmp:
         tmp_dir = Path(tmp)
-        slots = {golden_path(u, template, c, golden_dir): (u, c) for c in cycles for u in unit_ids}
-        jobs = [Job(name=path.stem, kind="unit", template=template, parameters=golden_parameters(unit_id, cycle),
+        slots = {golden_path(u, template, c, golden_dir): (u, c, "") for c in cycles for u in unit_ids}
+        if "" in cycles:
+            slots.update({golden_path(u, template, "", golden_dir, lang): (u, "", lang)
+                          for u, lang in GOLDEN_OTHER_EDITIONS if u in unit_ids})
+        jobs = [Job(name=path.stem, kind="unit", template=template,
+                    parameters=golden_parameters(unit_id, cycle, lang),
                     notebook=tmp_dir / "notebooks" / path.name, html=tmp_dir / "html" / f"{path.stem}.html",
-                    cwd=template.parent, title=f"{path.stem} (golden)")
-                for path, (unit_id, cycle) in slots.items()]
+                    cwd=template.parent, title=f"{path.stem} (golden)", language=lang)
+                for path, (unit_id, cycle, lang) in slots.items()]
         outcomes = run_jobs(jobs, workers=max(1, min(workers, len(jobs))), progress=False, echo=False)
         failed = [o for o in outcomes.values() if not o.ok]
         if failed:

@@ -24,6 +24,7 @@ from toolkit.contracts.observations import FIRST_YEAR, LAST_YEAR
 from toolkit.contracts.run_folder import PATH_SEPARATOR, REQUIRED_PARAMETERS, RunFolder, join_paths
 from toolkit.core import io
 from toolkit.core.errors import BatchError, Problem, ToolkitError, suggestion
+from toolkit.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, check_language
 from toolkit.core.paths import (
     INDICATORS_CSV,
     NOTEBOOKS_DIR,
@@ -35,7 +36,7 @@ from toolkit.core.paths import (
 )
 from toolkit.inputs.catalog import load_targets, names_a_file, target_set_file
 from toolkit.inputs.observations import load_observations
-from toolkit.inputs.params import DEFAULTS_FILE, YAML_SUFFIXES, load_unit_params
+from toolkit.inputs.params import DEFAULTS_FILE, YAML_SUFFIXES, load_defaults, load_unit_params
 from toolkit.inputs.units import check_unit_id, load_units, resolve_unit
 
 TEMPLATE = NOTEBOOKS_DIR / "province_report.ipynb"
@@ -69,6 +70,8 @@ class Plan:
     cell_timeout: float | None = None  # --timeout: seconds one notebook cell may run
     checksums: dict[str, str | None] = field(default_factory=dict)  # of ``inputs`` when the run was planned
     data: pd.DataFrame | None = None  # --data as loaded and checked here: the batch hands each kernel its rows
+    language: str = DEFAULT_LANGUAGE  # the edition of every page of the run
+    extra_parameters: dict[str, set[str]] = field(default_factory=dict)  # what each extra notebook declares
 
 
 def _resolve_units(units: Sequence[str] | None, table) -> list[str]:
@@ -219,13 +222,14 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
                as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
                template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
                params_dir: str | Path | None = None, timeout: float | None = None, cycle: str | None = None,
-               sheet: str | None = None, prefer: str | None = None) -> Plan:
+               sheet: str | None = None, prefer: str | None = None, language: str | None = None) -> Plan:
     """Validate a batch and resolve its defaults; every user error is raised here, before any kernel.
 
     The exception is one unit's broken params file: that unit is listed in ``Plan.broken`` and fails on
     its own when it runs, so the other units still complete.
     """
     cell_timeout = _cell_timeout(timeout)
+    language = _run_language(language)
     template = Path(template) if template else TEMPLATE
     if not template.is_file():
         raise BatchError("notebook template not found", path=template)
@@ -257,6 +261,8 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
         raise BatchError("--sheet needs a template that takes the batch's data slices (a 'data_label' parameter)")
     if "params_file" in declared:
         overrides = {"params_file": "", **overrides}
+    if "language" in declared:  # one edition per run: the run's language replaces each params file's
+        overrides["language"] = language
     params_files, warnings = _params_files(unit_ids, params_dir, table.index)
     warnings = data_warnings + warnings
     if params_files and "params_file" not in declared:
@@ -270,13 +276,25 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
     settings = {"workers": workers, "template": _shown(template),
                 "extra_templates": {k: _shown(v) for k, v in extras.items()},
                 "as_of": overrides.get("as_of_override"), "targets": overrides.get("targets_override"),
-                "cycle": overrides.get("cycle_override"),
+                "cycle": overrides.get("cycle_override"), "language": language,
                 "data": [_shown(p) for p in data_files] or None,
                 "kernel_cwd": _shown(template.parent), "out": str(out), "timeout_s": cell_timeout}
     return Plan(unit_ids=unit_ids, units=table, out=out, workers=workers, template=template, extras=extras,
                 overrides=overrides, inputs=inputs, settings=settings, params_files=params_files, broken=broken,
                 warnings=warnings, cell_timeout=cell_timeout, checksums=input_checksums(inputs),
-                data=frame if "data_label" in declared else None)
+                data=frame if "data_label" in declared else None, language=language,
+                extra_parameters={name: declared_parameters(path) for name, path in extras.items()})
+
+
+def _run_language(language: str | None) -> str:
+    """``--lang``, else the ``language`` of params/defaults.yaml; a BatchError naming the choices."""
+    if language is None:
+        return load_defaults().get("language", DEFAULT_LANGUAGE)
+    try:
+        return check_language(language)
+    except ToolkitError as exc:
+        raise BatchError(f"--lang {language} is not an edition of the reports", problems=[Problem(
+            f"editions: {', '.join(LANGUAGES)}", "give --lang zh (Chinese) or --lang en (English)")]) from exc
 
 
 def _shown(path: Path) -> str:

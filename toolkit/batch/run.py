@@ -40,14 +40,18 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.batch.execute import Job, Outcome
+from toolkit.batch.index_page import write_index
 from toolkit.batch.manifest import input_checksums, write_manifest
-from toolkit.batch.outputs import write_index, write_results
-from toolkit.batch.pages import error_notebook, render_html
+from toolkit.batch.outputs import write_results
+from toolkit.batch.pages import error_notebook, extra_title, render_html
+from toolkit.batch.pdf import PdfResult, check_pdf_support, pdf_dir, pdf_href, remove_pdfs, write_pdfs
 from toolkit.batch.plan import AFTER_UNITS, Plan, plan_batch
 from toolkit.batch.pool import Interrupted, run_jobs
+from toolkit.contracts.labels import both_names
 from toolkit.contracts.run_folder import INTERRUPTED, RUNNING, SLICES_DIR, UNIT_FILES, RunFolder, data_file_paths
 from toolkit.core import io
 from toolkit.core.errors import BatchError, Problem, ToolkitError
+from toolkit.core.i18n import _, language
 
 # ------------------------------------------------------------------------------------------- running
 
@@ -60,20 +64,34 @@ def _unit_job(plan: Plan, unit_id: str) -> Job:
         parameters.update(data_override=str(folder.input_slice(unit_id)), data_label=plan.overrides["data_override"])
     if unit_id in plan.params_files:
         parameters["params_file"] = str(plan.params_files[unit_id])
-    row = plan.units.loc[unit_id]
-    title = f"{row.get('name_en', unit_id)} {row.get('name_zh', '')} — outline monitoring report".replace("  ", " ")
+    with language(plan.language):
+        title = _("{unit} — Outline monitoring report").format(unit=both_names(plan.units.loc[unit_id]))
     return Job(name=unit_id, kind="unit", template=plan.template, parameters=parameters,
                notebook=folder.notebook(unit_id), html=folder.unit_html(unit_id),
                cwd=plan.template.parent, clear=tuple(unit_dir / f for f in UNIT_FILES), title=title,
-               cell_timeout=plan.cell_timeout)
+               cell_timeout=plan.cell_timeout, language=plan.language, nav=_nav(plan, prefix="../"))
+
+
+def _nav(plan: Plan, *, prefix: str = "", this: str = "") -> tuple[tuple[str, str], ...]:
+    """Links from a page back to the index and to the run's other pages (``prefix``: from html/ up to the run
+    folder; ``this``: the page itself, left out)."""
+    with language(plan.language):
+        links = [(_("Index of the run"), f"{prefix}index.html")]
+        links += [(extra_title(name), f"{prefix}{RunFolder(plan.out).extra_html(name).name}")
+                  for name in plan.extras if name != this]
+    return tuple(links)
 
 
 def _extra_job(plan: Plan, name: str, template: Path) -> Job:
     parameters = {"run_dir": str(plan.out)} if name == "overview" else {}
+    if "language" in plan.extra_parameters.get(name, ()):
+        parameters["language"] = plan.language
+    with language(plan.language):
+        title = _("{page} — Outline monitoring").format(page=extra_title(name))
     return Job(name=name, kind="extra", template=template, parameters=parameters,
                notebook=RunFolder(plan.out).notebook(name), html=RunFolder(plan.out).extra_html(name),
-               cwd=template.parent, title=f"{name.replace('_', ' ').capitalize()} — outline monitoring",
-               cell_timeout=plan.cell_timeout)
+               cwd=template.parent, title=title, cell_timeout=plan.cell_timeout, language=plan.language,
+               nav=_nav(plan, this=name))
 
 
 def _remove_stale_temporaries(out: Path) -> None:
@@ -84,7 +102,7 @@ def _remove_stale_temporaries(out: Path) -> None:
     """
     units = out / "units"
     unit_dirs = [d for d in units.iterdir() if d.is_dir()] if units.is_dir() and not units.is_symlink() else []
-    for folder in (out, out / "notebooks", out / "html", *unit_dirs):
+    for folder in (out, out / "notebooks", out / "html", pdf_dir(out), *unit_dirs):
         if folder.is_symlink() or not folder.is_dir():
             continue
         for path in folder.glob(".*.tmp"):
@@ -143,9 +161,10 @@ def _write_status(plan: Plan, started: str, status: str, **details: Any) -> None
     """run.json and the index of a run that has not completed (``running`` or ``interrupted``)."""
     info = {"status": status, "started": started, "units": [], "extras": [], "toolkit_version": "", "git": {},
             "as_of": plan.settings.get("as_of"), "targets": plan.settings.get("targets"),
+            "language": plan.language,
             "planned_units": list(plan.unit_ids), **details}
     io.write_text(RunFolder(plan.out).manifest, json.dumps(info, ensure_ascii=False, indent=2) + "\n")
-    write_index(plan.out, info)
+    write_index(plan.out, info, language=plan.language)
 
 
 def _mark_incomplete(plan: Plan, started: str) -> None:
@@ -163,11 +182,30 @@ def _ensure_pages(jobs: Iterable[Job], outcomes: Mapping[str, Outcome]) -> None:
         outcome = outcomes[job.name]
         if outcome.rendered:
             continue
-        nb = error_notebook(job.name, outcome.ename or "Error", outcome.evalue or "")
+        nb = error_notebook(job.name, outcome.ename or "Error", outcome.evalue or "", language_code=job.language)
         with contextlib.suppress(Exception):
             if not job.notebook.exists():
                 io.write_text(job.notebook, nbformat.writes(nb))
-            render_html(nb, job.html, resources_dir=job.cwd, title=job.title or None)
+            render_html(nb, job.html, resources_dir=job.cwd, title=job.title or None, language=job.language,
+                        nav=job.nav)
+
+
+def _print_pdfs(plan: Plan, jobs: Sequence[Job], outcomes: Mapping[str, Outcome], progress: bool) -> PdfResult:
+    """``--pdf``: the page of every job that succeeded printed to ``pdf/<name>.pdf`` (a failed job's page is
+    not a report: it is skipped). A page that cannot be printed, or a browser that does not start, is
+    recorded and does not stop the run: run.json and the index are still written."""
+    pages = [(job.name, job.html) for job in jobs if outcomes[job.name].ok]
+    if progress:
+        print(f"printing {len(pages)} page(s) to PDF", flush=True)
+    try:
+        printed = write_pdfs(pdf_dir(plan.out), pages)
+    except ToolkitError as exc:
+        printed = PdfResult(failed={name: str(exc).replace("\n", " ") for name, _path in pages})
+    if progress:
+        for name, reason in printed.failed.items():
+            print(f"error: no PDF of {name}: {reason}", flush=True)
+        print(f"{len(printed.written)} PDF(s) in {pdf_dir(plan.out)}", flush=True)
+    return printed
 
 
 def _now() -> str:
@@ -185,16 +223,23 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
               as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
               template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
               params_dir: str | Path | None = None, timeout: float | None = None, cycle: str | None = None,
-              sheet: str | None = None, prefer: str | None = None, progress: bool = True) -> int:
+              sheet: str | None = None, prefer: str | None = None, language: str | None = None,
+              progress: bool = True, pdf: bool = False) -> int:
     """Run the report for every unit (default: all of data/units.csv); 0 when all succeeded, 1 otherwise.
 
     ``template`` replaces notebooks/province_report.ipynb (tests, benchmarks); ``extras`` maps extra notebook
     names to templates (default: overview and method_evaluation when they exist; ``{}`` runs none);
-    ``params_dir`` holds ``<unit_id>.yaml`` files that replace params/ for those units.
+    ``params_dir`` holds ``<unit_id>.yaml`` files that replace params/ for those units. ``language``: the
+    edition of every page of the run (zh or en; default: params/defaults.yaml's ``language``).
+    ``pdf``: also print the page of every unit and extra that succeeded to ``pdf/<name>.pdf``
+    (:mod:`toolkit.batch.pdf`; Playwright and Chromium are checked before any kernel starts).
     Raises a :class:`ToolkitError` for anything wrong with the request, before any kernel starts.
     """
+    if pdf:
+        check_pdf_support()  # a missing browser fails the request now, not after every notebook has run
     plan = plan_batch(units, workers, data, as_of, targets, out, template=template, extras=extras,
-                      params_dir=params_dir, timeout=timeout, cycle=cycle, sheet=sheet, prefer=prefer)
+                      params_dir=params_dir, timeout=timeout, cycle=cycle, sheet=sheet, prefer=prefer,
+                      language=language)
     started, t0 = _now(), time.perf_counter()
     if progress:
         for warning in plan.warnings:
@@ -207,6 +252,7 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
         _write_slices(plan)
         unit_jobs = [_unit_job(plan, unit_id) for unit_id in plan.unit_ids]
         extra_jobs = [_extra_job(plan, name, path) for name, path in plan.extras.items()]
+        remove_pdfs(pdf_dir(plan.out), [j.name for j in unit_jobs + extra_jobs])  # never a PDF of an older run
         first = unit_jobs + [j for j in extra_jobs if j.name not in AFTER_UNITS]
         after = [j for j in extra_jobs if j.name in AFTER_UNITS]
         if progress:
@@ -216,7 +262,7 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
 
         def combine(outcomes: Mapping[str, Outcome]) -> None:  # before the overview, which reads results.csv
             written[:] = [u for u in plan.unit_ids if outcomes[u].ok]
-            write_results(plan.out, written)
+            write_results(plan.out, written, language=plan.language)
 
         try:
             outcomes = run_jobs(first, after, workers=plan.workers, progress=progress, echo=progress,
@@ -229,19 +275,24 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
         if not after:
             combine(outcomes)
         _ensure_pages(unit_jobs + extra_jobs, outcomes)
+        printed = _print_pdfs(plan, unit_jobs + extra_jobs, outcomes, progress) if pdf else PdfResult()
         ok_units = written
         unit_rows = [_unit_row(plan, outcomes[u]) for u in plan.unit_ids]
         extra_rows = [{"name": j.name, "status": outcomes[j.name].status, "duration_s": outcomes[j.name].duration_s,
                        "attempts": outcomes[j.name].attempts, "error": outcomes[j.name].error(),
                        "notebook": RunFolder.notebook_href(j.name), "html": f"{j.name}.html"} for j in extra_jobs]
+        for row in unit_rows + extra_rows:
+            if (name := row.get("unit_id", row.get("name"))) in printed.written:
+                row["pdf"] = pdf_href(name)
         checksums = input_checksums(plan.inputs + _summary_inputs(plan.out, plan.unit_ids))  # each file once
         changed = {name: {"at_start": before, "at_end": checksums.get(name)}
                    for name, before in plan.checksums.items() if checksums.get(name) != before}
         settings = {**plan.settings, "duration_s": round(time.perf_counter() - t0, 2),
-                    **({"inputs_changed_during_run": changed} if changed else {})}
+                    **({"inputs_changed_during_run": changed} if changed else {}),
+                    **({"pdf_failed": printed.failed} if printed.failed else {})}
         manifest = write_manifest(plan.out, started=started, finished=_now(), units=unit_rows, extras=extra_rows,
                                   settings=settings, checksums=checksums)
-        index = write_index(plan.out, manifest)
+        index = write_index(plan.out, manifest, language=plan.language)
     failed = manifest["failed"]
     if changed and progress:
         print(f"error: {len(changed)} input file(s) changed while the run was going: "
@@ -250,7 +301,7 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
         n_ok = len(ok_units)
         print(f"{n_ok}/{len(plan.unit_ids)} units ok; failed: {', '.join(failed) or 'none'}; "
               f"{settings['duration_s']:.1f} s. Index: {index}", flush=True)
-    return 1 if failed or changed else 0
+    return 1 if failed or changed or printed.failed else 0
 
 
 

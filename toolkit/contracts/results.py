@@ -13,13 +13,15 @@ from typing import Any
 
 import pandas as pd
 
+from toolkit.core.i18n import N_
+
 #: The results contract's categories, in display order.
 CATEGORIES = ("achieved", "not_achieved", "nowcast_met", "nowcast_not_met", "on_track", "likely", "at_risk",
               "off_track", "insufficient_data", "no_target")
 #: Background colour of each category (reports, overview figures, index).
 CATEGORY_COLOURS = {
     "achieved": "#1a9850", "on_track": "#66bd63", "likely": "#d9ef8b", "at_risk": "#fdae61",
-    "off_track": "#d73027", "not_achieved": "#d73027", "insufficient_data": "#bdbdbd", "no_target": "#f0f0f0",
+    "off_track": "#d73027", "not_achieved": "#67001f", "insufficient_data": "#bdbdbd", "no_target": "#f0f0f0",
     "nowcast_met": "#a6d96a", "nowcast_not_met": "#f46d43",
 }
 #: Categories whose colour is dark enough to need white text.
@@ -59,23 +61,23 @@ EXTRA_COLUMNS = ["area", "direction", "unit", "transform", "n_censored", "latest
                  *PATH_COLUMNS]
 #: The words of the ``flags`` column, in plain language for the reports.
 FLAG_TEXT = {
-    "censored": "some values are published only as bounds (e.g. 'above 99%'); they are not fitted as points",
-    "gaps": "years are missing between the first and the latest observation",
-    "short_series": "too few points for back-testing; the model choice is a documented default",
-    "outlier": "a point lies more than 3 residual standard deviations from the linear trend",
-    "break": "the CUSUM test on the linear trend's residuals suggests a structural break (p < 0.05)",
-    "at_bound": "a value sits at the indicator's hard bound (e.g. 0 or 100), where the scale is clipped",
-    "moving_away": "the observed trend moves away from the better direction",
-    "stale": "the latest observation is more than 3 years older than the as-of year",
-    "synthetic": "synthetic demonstration data, not official statistics",
-    "relative_target_base_observed": "relative target resolved from the observed base-year value",
-    "relative_target_base_estimated": "relative target resolved from the trend's estimate of the base year "
-                                      "(not observed); its uncertainty is carried into p_attain",
-    "relative_target_base_missing": "relative target cannot be resolved: no base-year value and no trend",
-    "target_year_not_observed": "the target year has passed but has no observation; the value is a nowcast",
-    "relative_target_base_published": "relative target resolved from the base-year level the target file documents "
-                                      "(base_source), not from a trend",
-    "series_break": "the series has a comparability break; only the points from the break on are used",
+    "censored": N_("some values are published only as bounds (e.g. 'above 99%'); they are not fitted as points"),
+    "gaps": N_("years are missing between the first and the latest observation"),
+    "short_series": N_("too few points for back-testing; the model choice is a documented default"),
+    "outlier": N_("a point lies more than 3 residual standard deviations from the linear trend"),
+    "break": N_("the CUSUM test on the linear trend's residuals suggests a structural break (p < 0.05)"),
+    "at_bound": N_("a value sits at the indicator's hard bound (e.g. 0 or 100), where the scale is clipped"),
+    "moving_away": N_("the observed trend moves away from the better direction"),
+    "stale": N_("the latest observation is more than 3 years older than the as-of year"),
+    "synthetic": N_("synthetic demonstration data, not official statistics"),
+    "relative_target_base_observed": N_("relative target resolved from the observed base-year value"),
+    "relative_target_base_estimated": N_("relative target resolved from the trend's estimate of the base year "
+                                      "(not observed); its uncertainty is carried into p_attain"),
+    "relative_target_base_missing": N_("relative target cannot be resolved: no base-year value and no trend"),
+    "target_year_not_observed": N_("the target year has passed but has no observation; the value is a nowcast"),
+    "relative_target_base_published": N_("relative target resolved from the base-year level the target file documents "
+                                      "(base_source), not from a trend"),
+    "series_break": N_("the series has a comparability break; only the points from the break on are used"),
 }
 #: Categories of rows with a target.
 TARGET_CATEGORIES = [c for c in CATEGORIES if c != "no_target"]

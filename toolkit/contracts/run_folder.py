@@ -20,12 +20,15 @@ from toolkit.core.paths import project_path
 
 #: The unit notebook's parameters cell, in order; the first two are required of any template.
 NOTEBOOK_PARAMETERS = ("unit_id", "params_file", "output_dir", "data_override", "as_of_override", "targets_override",
-                       "cycle_override", "data_label")
+                       "cycle_override", "data_label", "language")
 REQUIRED_PARAMETERS = ("unit_id", "output_dir")
 #: What a unit notebook writes into its output folder (cleared before the unit runs).
 SUMMARY_FILE, RESULTS_FILE = "summary.json", "results.csv"
 UNIT_FILES = (SUMMARY_FILE, RESULTS_FILE)
-SUMMARY_KEYS = ("unit_id", "name_en", "name_zh", "region", "synthetic", "target_set", "cycle", "local_plans", "as_of",
+#: The overview's province x indicator table, downloadable beside results.csv.
+OVERVIEW_TABLE_CSV, OVERVIEW_TABLE_XLSX = "overview_table.csv", "overview_table.xlsx"
+SUMMARY_KEYS = ("unit_id", "name_en", "name_zh", "region", "synthetic", "target_set", "cycle", "language",
+                "local_plans", "as_of",
                 "latest_year", "counts", "n_context",
                 "n_indicators", "data_files")
 LOCK_NAME = ".toolkit-run.lock"
@@ -110,6 +113,8 @@ class RunFolder:
                       self.unit_html(unit_id)]
         for name in extras:
             files += [self.notebook(name), self.extra_html(name)]
+            if name == "overview":
+                files += [self.out / OVERVIEW_TABLE_CSV, self.out / OVERVIEW_TABLE_XLSX]
         return files
 
     def read_summary(self, unit_id: str) -> dict[str, Any] | None:

@@ -8,12 +8,15 @@ of ``data/demo/provinces.csv`` carry it, so :func:`synthetic_source` must not ch
 
 from __future__ import annotations
 
+from html import escape
+
 import pandas as pd
+
+from toolkit.core.i18n import N_, _
 
 SYNTHETIC_PREFIX = "SYNTHETIC"
 SYNTHETIC_NOTE = "not official statistics"
-SYNTHETIC_BANNER = "Synthetic demonstration data — not official statistics"
-SYNTHETIC_BANNER_ZH = "合成演示数据，非官方统计"
+SYNTHETIC_BANNER = N_("Synthetic demonstration data — not official statistics")
 
 
 def synthetic_source(seed: int) -> str:
@@ -34,5 +37,10 @@ def is_synthetic(obs: pd.DataFrame) -> bool:
 
 
 def banner_text() -> str:
-    """The banner in both languages, as the index and the overview show it."""
-    return f"{SYNTHETIC_BANNER} / {SYNTHETIC_BANNER_ZH}"
+    """The banner in the page's edition (the Chinese one is 合成演示数据，非官方统计)."""
+    return _(SYNTHETIC_BANNER)
+
+
+def banner_html() -> str:
+    """The banner as every page built on synthetic rows shows it, at its top and beside its data."""
+    return '<div class="tk-banner" role="alert">' + escape(banner_text()) + "</div>"

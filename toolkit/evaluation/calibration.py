@@ -19,6 +19,7 @@ from pathlib import Path
 
 from toolkit.core import io
 from toolkit.core.errors import ToolkitError
+from toolkit.core.i18n import _, percent
 from toolkit.core.paths import OBSERVATIONS_DIR, PARAMS_DIR, TARGETS_DIR
 from toolkit.evaluation.hindcast import CALL_METHODS, call_accuracy, coverage_by_model, load_national, run_hindcast
 
@@ -41,19 +42,21 @@ class CalibrationRecord:
     best_rule_right: int
 
     def sentence(self) -> str:
-        return (f"How far to trust P(attain): in hindcasts on the real national series (2011-2020 Outline), the "
-                f"engine's 80% intervals held {self.coverage80:.0%} of {self.n_forecasts} outcomes (95% intervals: "
-                f"{self.coverage95:.0%}), and of the {self.open_calls} target calls still open at their origin, "
-                f"P(attain) >= 0.5 was right {self.open_right} times, against {self.best_rule_right} for the best "
-                f"simple rule ({self.best_rule}). {self.reading()}")
+        return _("How far to trust P(attain): in hindcasts on the real national series (2011-2020 Outline), the "
+                 "engine's 80% intervals held {coverage80} of {n} outcomes (95% intervals: {coverage95}), and of "
+                 "the {open_calls} target calls still open at their origin, P(attain) >= 0.5 was right {right} "
+                 "times, against {rule_right} for the best simple rule ({rule}).").format(
+            coverage80=percent(self.coverage80), n=self.n_forecasts, coverage95=percent(self.coverage95),
+            open_calls=self.open_calls, right=self.open_right, rule_right=self.best_rule_right,
+            rule=_(self.best_rule)) + " " + self.reading()
 
     def reading(self) -> str:
         """What the coverage says about the intervals (and so about P(attain)), with a 5-point tolerance."""
         if self.coverage80 > 0.85:
-            return "The intervals are wider than their nominal level: read P(attain) as cautious."
+            return _("The intervals are wider than their nominal level: read P(attain) as cautious.")
         if self.coverage80 < 0.75:
-            return "The intervals are narrower than their nominal level: read P(attain) as over-confident."
-        return "The intervals hold close to their nominal level."
+            return _("The intervals are narrower than their nominal level: read P(attain) as over-confident.")
+        return _("The intervals hold close to their nominal level.")
 
 
 def calibration_record(cache_dir: str | Path | None = None) -> CalibrationRecord:

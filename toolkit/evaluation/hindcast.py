@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.contracts.observations import is_point
+from toolkit.core.i18n import N_
 from toolkit.core.paths import OBSERVATIONS_DIR
 from toolkit.engine import rates
 from toolkit.engine.assess import assess_series
@@ -46,23 +47,24 @@ __all__ = ["run_hindcast", "error_by_model_horizon", "coverage_by_model", "call_
 ORIGINS = range(2012, 2020)
 LAST_YEAR = 2020
 #: Point forecasts of the published rules (and a no-change baseline), scored beside the models.
+#: Values are English (CSV tables, benchmarks); pages translate them where shown: ``_(RULE_FORECASTS[rule])``.
 RULE_FORECASTS = {
-    "escap_wgm": "ESCAP weighted geometric growth",
-    "igme_aarr": "IGME constant regression AARR from the latest value",
-    "eurostat_cagr": "Eurostat/UNSD compound growth over the 15-year window",
-    "naive": "no change from the latest value",
+    "escap_wgm": N_("ESCAP weighted geometric growth"),
+    "igme_aarr": N_("IGME constant regression AARR from the latest value"),
+    "eurostat_cagr": N_("Eurostat/UNSD compound growth over the 15-year window"),
+    "naive": N_("no change from the latest value"),
 }
 #: The methods whose 2020 calls are compared (column prefix in ``calls`` -> label).
 CALL_METHODS = {
-    "ours": "toolkit: P(attain) >= 0.5",
-    "eurostat": "Eurostat: ratio >= 0.95",
-    "igme": "IGME: AARR >= required, or met",
-    "escap": "ESCAP: 2020 forecast meets target",
+    "ours": N_("toolkit: P(attain) >= 0.5"),
+    "eurostat": N_("Eurostat: ratio >= 0.95"),
+    "igme": N_("IGME: AARR >= required, or met"),
+    "escap": N_("ESCAP: 2020 forecast meets target"),
 }
-#: Display names of the models and rules (tables and charts).
+#: Display names of the models and rules (tables and charts): English, translated where shown (``_(label)``).
 MODEL_LABELS = {
-    "linear": "linear trend", "recent": "recent-window trend", "drift": "random walk with drift",
-    "damped": "damped trend", "ensemble": "ensemble (what reports use)", **RULE_FORECASTS,
+    "linear": N_("linear trend"), "recent": N_("recent-window trend"), "drift": N_("random walk with drift"),
+    "damped": N_("damped trend"), "ensemble": N_("ensemble (what reports use)"), **RULE_FORECASTS,
 }
 EUROSTAT_MET = 0.95
 EUROSTAT_WINDOW = 15
@@ -171,7 +173,9 @@ def _outcome(unit_id: str, indicator: pd.Series, target: pd.Series, series: pd.D
     row = assess_series(unit_id, indicator, target, series, as_of=target_year, settings=settings).row
     if row["category"] not in ("achieved", "not_achieved"):
         return None
-    return row["category"] == "achieved", float(row["forecast"])
+    # the target year's own observation (the engine leaves ``forecast`` empty for an observed outcome)
+    observed = row.get("target_year_value", math.nan)
+    return row["category"] == "achieved", float(observed if pd.notna(observed) else row["forecast"])
 
 
 def _call_row(unit_id: str, indicator: pd.Series, target: pd.Series, series: pd.DataFrame, train: pd.DataFrame,

@@ -23,6 +23,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from toolkit.core.errors import DataValidationError, Problem, TargetError, UnknownIndicatorError, suggestion
+from toolkit.core.i18n import N_, label
 from toolkit.core.paths import INDICATORS_CSV, TARGETS_DIR, project_path
 from toolkit.inputs.files import file_key
 from toolkit.inputs.schema import choice, read_reference_table, slug, text_column, top_to_bottom, year_column
@@ -269,21 +270,21 @@ def target_met(value: float, comparator: str, target: float) -> bool:
 
 
 UNIT_LABELS = {
-    "per_mille": "per 1,000 live births",
-    "per_100k": "per 100,000",
-    "per_10k": "per 10,000 births",
-    "percent": "%",
-    "count": "number",
-    "persons": "persons",
-    "cases": "cases",
-    "10k_persons": "10,000 persons",
-    "10k_beds": "10,000 beds",
-    "10k_titles": "10,000 titles",
-    "10k_person_times": "10,000 person-times",
-    "males_per_100_females": "males per 100 females",
+    "per_mille": N_("per 1,000 live births"),
+    "per_100k": N_("per 100,000"),
+    "per_10k": N_("per 10,000 births"),
+    "percent": N_("%"),
+    "count": N_("number"),
+    "persons": N_("persons"),
+    "cases": N_("cases"),
+    "10k_persons": N_("10,000 persons"),
+    "10k_beds": N_("10,000 beds"),
+    "10k_titles": N_("10,000 titles"),
+    "10k_person_times": N_("10,000 person-times"),
+    "males_per_100_females": N_("males per 100 females"),
 }
 
 
 def unit_label(unit: str) -> str:
     """Readable text for an indicator's unit id (axis labels, tables): 'per_mille' -> 'per 1,000 live births'."""
-    return UNIT_LABELS.get(unit, unit.replace("_", " "))
+    return label(UNIT_LABELS, unit)

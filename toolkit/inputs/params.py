@@ -21,6 +21,7 @@ from toolkit.contracts.cycles import CYCLES
 from toolkit.contracts.observations import SLUG
 from toolkit.contracts.params import EUROSTAT_THRESHOLDS, SATURATING_CAP
 from toolkit.core.errors import ParamsError, Problem, did_you_mean
+from toolkit.core.i18n import DEFAULT_LANGUAGE
 from toolkit.core.paths import PARAMS_DIR, PROJECT_ROOT, display_path, project_path
 from toolkit.inputs.params_rules import (
     CHECKS,
@@ -72,7 +73,8 @@ class UnitParams:
     eurostat_thresholds: tuple[float, ...] = EUROSTAT_THRESHOLDS
     local_targets: dict[str, str] = field(default_factory=dict)  # cycle id -> the unit's own plan's targets
     prefer: str | None = None  # the data file whose values win where two data files disagree
-    notes: str = ""
+    language: str = DEFAULT_LANGUAGE  # the report's edition: zh or en (toolkit.core.i18n)
+    notes: str | dict[str, str] = ""  # a text, or one per edition
 
     @property
     def data_paths(self) -> tuple[Path, ...]:

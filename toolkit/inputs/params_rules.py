@@ -23,6 +23,7 @@ from toolkit.contracts.params import (
     TRANSFORM_NAMES,
 )
 from toolkit.core.errors import Problem, ToolkitError, did_you_mean
+from toolkit.core.i18n import LANGUAGES
 from toolkit.core.paths import (
     GLOB_CHARS,
     INDICATORS_CSV,
@@ -259,9 +260,21 @@ def _check_thresholds(value: Any) -> tuple[float, ...]:
     return thresholds
 
 
-def _check_notes(value: Any) -> str:
+def _check_language(value: Any) -> str:
+    if str(value) not in LANGUAGES:
+        raise InvalidValue(f"one of {', '.join(LANGUAGES)}", "zh: the Chinese edition, en: the English one")
+    return str(value)
+
+
+def _check_notes(value: Any) -> str | dict[str, str]:
+    """A text, or one text per edition ({zh: ..., en: ...}): the report shows the note of its own edition."""
     if value is None:
         return ""
+    if isinstance(value, Mapping):
+        unknown = [str(k) for k in value if str(k) not in LANGUAGES]
+        if unknown or not all(isinstance(v, str) for v in value.values()):
+            raise InvalidValue("a text, or a mapping of editions to texts", 'e.g. notes: {zh: "……", en: "..."}')
+        return {str(k): v for k, v in value.items()}
     if not isinstance(value, str):
         raise InvalidValue("a text", 'put the text in quotes: notes: "..."')
     return value
@@ -270,6 +283,7 @@ def _check_notes(value: Any) -> str:
 #: key -> check; every key a params file may hold (besides ``unit_id`` in a unit's file).
 CHECKS: dict[str, Callable[[Any], Any]] = {
     "cycle": _check_cycle,
+    "language": _check_language,
     "target_set": _check_target_set,
     "local_targets": _check_local_targets,
     "as_of": _check_as_of,

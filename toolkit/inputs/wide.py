@@ -18,7 +18,7 @@ import pandas as pd
 from toolkit.contracts.observations import OBS_COLUMNS
 from toolkit.core.errors import DataValidationError, Problem, UnknownIndicatorError
 from toolkit.core.io import write_csv
-from toolkit.inputs.catalog import load_indicators, resolve_indicator, unit_label
+from toolkit.inputs.catalog import UNIT_LABELS, load_indicators, resolve_indicator
 from toolkit.inputs.files import read_grid
 from toolkit.inputs.observations import check_rows
 from toolkit.inputs.schema import canonical_unit
@@ -187,7 +187,7 @@ def _unit_scale(grid, top: int, indicator: str) -> tuple[float, str]:
     if (unit, wanted) == ("persons", "10k_persons"):
         return 1e-4, f"converted from {word} (/ 10,000)"
     raise DataValidationError("declares a unit the indicator does not have", path=grid.path, problems=[Problem(
-        f"the table says 单位：{word}, but {indicator} is measured in {unit_label(wanted)}",
+        f"the table says 单位：{word}, but {indicator} is measured in {UNIT_LABELS.get(wanted, wanted)}",
         row=grid.where(0), fix="check that this is the right table and --indicator; convert the values if the "
         "table is right")])
 

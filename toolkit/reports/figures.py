@@ -13,17 +13,23 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from IPython.display import Image, display
 
+from toolkit.reports.fonts import use_cjk_font
+
 #: Resolution of the overview and method-evaluation figures (about 1000 px for a 12.5-inch figure).
 DPI = 80
 
 
 def theme() -> None:
-    """The look of every chart: seaborn's white grid at paper scale, and text taken literally.
+    """The look of every chart: seaborn's white grid at paper scale, Chinese in the packaged CJK font, and text
+    taken literally.
 
+    Chinese characters fall back to Noto Sans SC from the project's own dependency (:mod:`toolkit.reports.fonts`;
+    raises :class:`~toolkit.core.errors.ToolkitError` if it is not installed); Latin text keeps seaborn's sans font.
     Names come from data files: a ``$`` in an indicator or unit name must print as a dollar sign, not start
     Matplotlib's mathtext (which fails on anything it cannot parse).
     """
     sns.set_theme(style="whitegrid", context="paper")
+    use_cjk_font()  # after set_theme, which resets the font settings
     plt.rcParams["text.parse_math"] = False
 
 

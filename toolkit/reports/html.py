@@ -12,6 +12,7 @@ import pandas as pd
 from IPython import get_ipython
 from IPython.display import HTML
 
+from toolkit.contracts.labels import category_label
 from toolkit.contracts.results import CATEGORY_COLOURS, text_colour
 from toolkit.core.errors import ToolkitError
 
@@ -31,10 +32,16 @@ def html(body: str) -> HTML:
     return HTML(STYLE + body)
 
 
+def heading(text: str, level: int = 2) -> str:
+    """A section heading (escaped): translate the text first, since Babel cannot see ``_()`` in f-strings."""
+    return f"<h{level}>{escape(text)}</h{level}>"
+
+
 def category_badge(category: str) -> str:
+    """The category's label in the page's edition on its colour (the code stays in results.csv)."""
     colour = CATEGORY_COLOURS.get(category, "#fff")
     return (f'<span class="tk-cat" style="background:{colour};color:{text_colour(category)}">'
-            f"{escape(category.replace('_', ' '))}</span>")
+            f"{escape(category_label(category))}</span>")
 
 
 def table(frame: pd.DataFrame, raw_columns: tuple[str, ...] = ()) -> str:

@@ -2,7 +2,15 @@
 
 from toolkit.reports.method_evaluation.context import (
     Evaluation,
+    call_accuracy,
+    calls_table,
+    coverage_heading,
+    coverage_table,
+    design,
+    error_heading,
+    error_tables,
     headline,
+    introduction,
     key_numbers,
     run,
     show_calls,
@@ -10,4 +18,6 @@ from toolkit.reports.method_evaluation.context import (
     show_mape,
 )
 
-__all__ = ["Evaluation", "run", "headline", "show_mape", "show_coverage", "show_calls", "key_numbers"]
+__all__ = ["Evaluation", "run", "introduction", "headline", "design", "error_heading", "show_mape", "error_tables",
+           "coverage_heading", "show_coverage", "coverage_table", "calls_table", "show_calls", "call_accuracy",
+           "key_numbers"]

@@ -194,3 +194,82 @@ def urban_rural_gaps(observations: pd.DataFrame, as_of: int, *, unit_id: str = "
 # --------------------------------------------------------------------------- what the notebook shows
 
 
+# --------------------------------------------------------------------------- latest values and rankings
+
+#: Why a unit has no rank for an indicator (codes of :func:`latest_values`' ``not_ranked`` column).
+NOT_RANKED = ("not_province", "no_value", "bound", "other_year", "no_direction")
+
+
+def common_year(years: pd.Series) -> int | None:
+    """The latest year most units share (the mode of their latest years; a tie goes to the later year)."""
+    counts = pd.Series(years).dropna().astype(int).value_counts()
+    if counts.empty:
+        return None
+    return int(max(counts.index, key=lambda year: (counts[year], year)))
+
+
+def latest_values(results: pd.DataFrame, units: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit x indicator with a target: the latest observation, its category and the province's rank.
+
+    Rows follow :func:`unit_order` (nation first, provinces by region), indicators :func:`indicator_order`.
+    ``common_year`` is the latest year most provinces of the indicator share (all units when no province
+    has a value). Provinces are ranked in the indicator's good direction (data/indicators.csv ``direction``:
+    lowest first for ``decrease``, highest first for ``increase``), equal values sharing the better rank, and
+    only where a rank means something: a province (not the nation), a point value (a published bound such
+    as "> 99" cannot be placed exactly) observed in the common year (a value of another year is not
+    comparable). ``not_ranked`` says why a row has no rank (:data:`NOT_RANKED`), ``n_ranked`` how many
+    provinces were ranked for the indicator.
+    """
+    rows = targeted(results)
+    order_units = unit_order(units.loc[units.index.intersection(rows["unit_id"].unique())])
+    order_indicators = indicator_order(rows, indicators)
+    frame = rows.drop_duplicates(["unit_id", "indicator_id"]).set_index(["unit_id", "indicator_id"])
+    grid = pd.MultiIndex.from_product([order_units, order_indicators], names=["unit_id", "indicator_id"])
+    frame = frame.reindex(grid)
+    qualifier = frame["latest_qualifier"] if "latest_qualifier" in frame else pd.Series("=", index=frame.index)
+    out = pd.DataFrame({
+        "latest_value": pd.to_numeric(frame["latest_value"], errors="coerce"),
+        "latest_qualifier": qualifier.fillna("=").replace("", "="),
+        "latest_year": pd.to_numeric(frame["latest_year"], errors="coerce").astype("Int64"),
+        "category": frame["category"],
+    }, index=grid).reset_index()
+    catalog = indicators["direction"] if "direction" in indicators else pd.Series(dtype=str)
+    own = frame["direction"].groupby(level="indicator_id").first() if "direction" in frame \
+        else pd.Series(dtype=str)
+    direction = {i: catalog.get(i) if isinstance(catalog.get(i), str) else own.get(i) for i in order_indicators}
+    out["direction"] = out["indicator_id"].map(direction)
+    province = out["unit_id"].map(units["level"]).eq("province")
+    has_value = out["latest_value"].notna()
+    common = {}
+    for indicator_id, group in out[has_value].groupby("indicator_id", sort=False):
+        in_provinces = group[province.loc[group.index]]
+        common[indicator_id] = common_year((in_provinces if len(in_provinces) else group)["latest_year"])
+    out["common_year"] = out["indicator_id"].map(common).astype("Int64")
+    reason = pd.Series(pd.NA, index=out.index, dtype="object")
+    reason[~out["direction"].isin(("increase", "decrease"))] = "no_direction"
+    reason[out["latest_year"].ne(out["common_year"]).fillna(True)] = "other_year"
+    reason[~out["latest_qualifier"].isin(("=",))] = "bound"
+    reason[~has_value] = "no_value"
+    reason[~province] = "not_province"
+    out["not_ranked"] = reason
+    ranked = out["not_ranked"].isna()
+    out["rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    for indicator_id, group in out[ranked].groupby("indicator_id", sort=False):
+        better_low = group["direction"].iloc[0] == "decrease"
+        out.loc[group.index, "rank"] = group["latest_value"].rank(method="min", ascending=better_low).astype(int)
+    out["n_ranked"] = out["indicator_id"].map(out[ranked].groupby("indicator_id").size()).fillna(0).astype(int)
+    return out[["unit_id", "indicator_id", "latest_value", "latest_qualifier", "latest_year", "category", "direction",
+                "common_year", "rank", "n_ranked", "not_ranked"]]
+
+
+def rank_extremes(values: pd.DataFrame, indicator_id: str, shown: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The best and the worst ranked provinces of one indicator (at most ``shown`` each, never overlapping).
+
+    With fewer than ``2 * shown`` provinces ranked, the best get the first half (rounded up) and the worst
+    the rest, so every ranked province appears once. The worst are listed worst first."""
+    ranked = values[(values["indicator_id"] == indicator_id) & values["rank"].notna()]
+    ranked = ranked.sort_values(["rank", "unit_id"], kind="stable")
+    n_best = min(shown, math.ceil(len(ranked) / 2))
+    n_worst = min(shown, len(ranked) - n_best)
+    worst = ranked.iloc[len(ranked) - n_worst:].iloc[::-1] if n_worst else ranked.iloc[0:0]
+    return ranked.iloc[:n_best], worst

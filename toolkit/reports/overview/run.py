@@ -6,6 +6,7 @@ overview always describes exactly the run it sits beside.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import pandas as pd
 from toolkit.contracts.cycles import CYCLES, Cycle
 from toolkit.contracts.results import CONTEXT_ROLE, targeted
 from toolkit.contracts.run_folder import RunFolder, data_file_paths
-from toolkit.core.errors import BatchError, Problem
+from toolkit.core.errors import BatchError, Problem, ToolkitError
+from toolkit.core.i18n import DEFAULT_LANGUAGE, check_language, current_language, set_language
 from toolkit.core.paths import OUTPUTS_DIR
 from toolkit.inputs.catalog import load_indicators
 from toolkit.inputs.observations import load_observations
@@ -36,11 +38,14 @@ class RunData:
     target_set: str
     cycle: Cycle | None = None  # None: summaries of a run made before cycles were recorded
     n_context: int = 0  # rows of another outline's targets, left out of every comparison
+    language: str = DEFAULT_LANGUAGE  # the edition every fragment and chart of this page is written in
 
     @property
     def cycle_name(self) -> str:
-        """The cycle in full (Chinese, then English), or the target set's name when it is not known."""
-        return f"{self.cycle.name_zh} {self.cycle.name_en}" if self.cycle else self.target_set
+        """The cycle in full in the current edition, or the target set's name when it is not known."""
+        if not self.cycle:
+            return self.target_set
+        return self.cycle.name_zh if current_language() == "zh" else self.cycle.name_en
 
     @property
     def synthetic_units(self) -> list[str]:
@@ -57,9 +62,25 @@ class RunData:
         return targeted(self.results)
 
 
-def load_run(run_dir: str | Path = "") -> RunData:
-    """Read a batch output folder ("" = ``toolkit.core.paths.OUTPUTS_DIR``) and the observation files it used."""
+def run_language(run_dir: Path) -> str:
+    """The edition the run was made in (``language`` of its run.json), else the default edition.
+
+    The batch passes ``language`` to the notebook; this is for a notebook opened by hand on a finished run,
+    so that its overview is in the same edition as the run's unit pages."""
+    try:
+        recorded = json.loads(RunFolder(run_dir).manifest.read_text(encoding="utf-8")).get("language")
+        return check_language(recorded) if recorded else DEFAULT_LANGUAGE
+    except (OSError, ValueError, AttributeError, ToolkitError):
+        return DEFAULT_LANGUAGE
+
+
+def load_run(run_dir: str | Path = "", language: str = "") -> RunData:
+    """Read a batch output folder ("" = ``toolkit.core.paths.OUTPUTS_DIR``) and the observation files it used.
+
+    ``language``: the page's edition (zh or en; empty: the run's own, from its run.json, else the default),
+    current from here on."""
     run_dir = Path(run_dir) if str(run_dir) else OUTPUTS_DIR
+    language = set_language(language or run_language(run_dir))
     results_path = run_dir / "results.csv"
     summaries = pd.DataFrame(RunFolder(run_dir).summaries()) if run_dir.is_dir() else pd.DataFrame()
     if not results_path.is_file() or summaries.empty:
@@ -87,7 +108,7 @@ def load_run(run_dir: str | Path = "") -> RunData:
     cycle = CYCLES.get(str(cycles.mode().iloc[0])) if len(cycles) else None
     return RunData(run_dir=run_dir, results=results, summaries=summaries, observations=observations,
                    indicators=load_indicators(), units=units.loc[order], as_of=as_of, target_set=target_set,
-                   cycle=cycle, n_context=n_context)
+                   cycle=cycle, n_context=n_context, language=language)
 
 
 def targeted_indicators(run: RunData) -> list[str]:

@@ -4,6 +4,8 @@ from toolkit.reports.html import use_short_errors
 from toolkit.reports.unit_report.context import ReportContext, key_results, prepare
 from toolkit.reports.unit_report.figures import show_figures
 from toolkit.reports.unit_report.fragments import (
+    charts_heading,
+    how_to_read,
     midterm_view,
     provenance,
     quality_notes,
@@ -14,5 +16,5 @@ from toolkit.reports.unit_report.fragments import (
 )
 
 __all__ = ["ReportContext", "use_short_errors", "prepare", "title", "provenance", "scorecard", "show_figures",
-           "midterm_view", "target_sources",
+           "midterm_view", "target_sources", "how_to_read", "charts_heading",
            "rates_table", "quality_notes", "key_results"]

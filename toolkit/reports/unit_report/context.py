@@ -14,11 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit.contracts.cycles import CYCLES, LATEST, Cycle
+from toolkit.contracts.labels import local_name
 from toolkit.contracts.results import CATEGORIES, CONTEXT_ROLE, counted, targeted
 from toolkit.contracts.run_folder import RESULTS_FILE, SUMMARY_FILE, split_paths
 from toolkit.contracts.synthetic import is_synthetic
 from toolkit.core import io
 from toolkit.core.errors import DataValidationError, Problem
+from toolkit.core.i18n import DEFAULT_LANGUAGE, set_language
 from toolkit.core.paths import OUTPUTS_DIR, display_path, project_path
 from toolkit.engine.assess import Assessment, assess_unit, results_frame
 from toolkit.engine.settings import AssessSettings, StraightPath
@@ -49,10 +51,18 @@ class ReportContext:
     output_dir: Path
     indicators: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     user_data: bool = False  # the run's --data replaced the params' files (their notes do not apply)
+    language: str = DEFAULT_LANGUAGE  # the edition every fragment and chart of this report is written in
 
     @property
     def unit_id(self) -> str:
         return str(self.unit.name)
+
+    @property
+    def comparison_name(self) -> str:
+        """The comparison unit's name in the report's edition (the charts' grey line)."""
+        units = load_units()
+        unit_id = self.params.comparison_unit
+        return local_name(units.loc[unit_id]) if unit_id in units.index else unit_id
 
     @property
     def latest_year(self) -> int | None:
@@ -80,15 +90,17 @@ class ReportContext:
 
 def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str = "", data_override: str = "",
             as_of_override: int = 0, targets_override: str = "", cycle_override: str = "",
-            data_label: str = "") -> ReportContext:
+            data_label: str = "", language: str = "") -> ReportContext:
     """Load the unit's params and data, assess every indicator, and write results.csv + summary.json.
 
     The override arguments are how the batch applies ``--data``/``--as-of``/``--targets``/``--cycle`` to
     every unit; empty (or 0) means "use the params file". ``data_label``: the files ``data_override`` was cut
     from (the batch hands each kernel its own rows of ``--data``); the report and summary.json name those.
+    ``language``: the edition (zh or en; empty: the params file's ``language``), current from here on.
     """
     unit_id = check_unit_id(unit_id)
     params = load_unit_params(params_file or unit_id, unit_id=unit_id)
+    language = set_language(language or params.language)
     cycle = CYCLES[cycle_override or params.cycle]
     unit = load_units().loc[params.unit_id]
     data_paths = split_paths(data_override) or list(params.data_paths)
@@ -124,7 +136,7 @@ def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str
         observations=unit_obs, comparison=comparison, assessments=assessments, results=results_frame(assessments),
         user_data=user_data,
         synthetic=is_synthetic(unit_obs), output_dir=Path(output_dir) if output_dir else OUTPUTS_DIR / "interactive" / unit_id,
-        indicators=indicators,
+        indicators=indicators, language=language,
     )
     write_outputs(context)
     return context
@@ -148,6 +160,7 @@ def summary(context: ReportContext) -> dict:
         "synthetic": bool(context.synthetic),
         "target_set": context.target_set,
         "cycle": context.cycle.cycle_id,
+        "language": context.language,
         "local_plans": context.local_plans,
         "as_of": context.as_of,
         "latest_year": context.latest_year,
@@ -167,7 +180,7 @@ def write_outputs(context: ReportContext) -> None:
 def key_results(context: ReportContext) -> str:
     """A rounded, plain-text block of the numbers a reviewer relies on (compared by nbval)."""
     lines = [f"unit: {context.unit_id} | cycle: {context.cycle.cycle_id} | target set: {context.target_set}"
-             f" | as of: {context.as_of} | data to: {fmt(context.latest_year)}",
+             f" | as of: {context.as_of} | data to: {fmt(context.latest_year)} | edition: {context.language}",
              "counts: " + ", ".join(f"{k}={v}" for k, v in context.counts.items() if v)]
     for row in targeted(context.results).itertuples():
         lines.append(

@@ -2,7 +2,8 @@
 
 Charts are grouped into one figure per Outline area (small multiples, two per row) so a report renders
 quickly and reads like a dashboard. Every chart has a title, axis labels with units and a legend.
-Text in figures is English only (Chinese names are in the HTML around them), so no CJK font is needed.
+Text in figures follows the page's edition; Chinese text needs the CJK font that
+:func:`toolkit.reports.figures.theme` registers.
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
+from toolkit.contracts.labels import area_label, category_label, local_name
 from toolkit.contracts.observations import is_point
+from toolkit.core.i18n import N_, _
 from toolkit.engine.assess import Assessment
 from toolkit.engine.series import SERIES_BREAK
 from toolkit.inputs.catalog import unit_label
 from toolkit.reports.figures import png, theme
+from toolkit.reports.text import comparator_text, fmt
 
+#: One legend entry for the fitted trend of every chart (the model differs between charts; the scorecard names it).
+TREND_LABEL = N_("fitted trend (median)")
 FAN_COLOUR = "#2b8cbe"
 TARGET_COLOUR = "#d7301f"
 COMPARISON_COLOUR = "#737373"
@@ -39,7 +45,7 @@ def _year_span(assessment: Assessment, as_of: int) -> tuple[int, int]:
 
 
 def indicator_chart(ax: plt.Axes, assessment: Assessment, *, name: str, unit: str, as_of: int,
-                    comparison: pd.DataFrame | None = None, comparison_label: str = "national") -> None:
+                    comparison: pd.DataFrame | None = None, comparison_label: str = "") -> None:
     """Draw one indicator's chart on ``ax``."""
     row = assessment.row
     start, end = _year_span(assessment, as_of)
@@ -48,10 +54,10 @@ def indicator_chart(ax: plt.Axes, assessment: Assessment, *, name: str, unit: st
         fan = assessment.fan(years)
         future = fan["year"] >= (int(row["latest_year"]) if pd.notna(row["latest_year"]) else as_of)
         ax.fill_between(fan["year"][future], fan["lo95"][future], fan["hi95"][future], color=FAN_COLOUR, alpha=0.15,
-                        linewidth=0, label="95% interval")
+                        linewidth=0, label=_("95% interval"))
         ax.fill_between(fan["year"][future], fan["lo80"][future], fan["hi80"][future], color=FAN_COLOUR, alpha=0.3,
-                        linewidth=0, label="80% interval")
-        ax.plot(fan["year"], fan["median"], color=FAN_COLOUR, linewidth=1.5, label=f"trend ({row['model']})")
+                        linewidth=0, label=_("80% interval"))
+        ax.plot(fan["year"], fan["median"], color=FAN_COLOUR, linewidth=1.5, label=_(TREND_LABEL))
     if comparison is not None and len(comparison):
         for i, segment in enumerate(line_segments(comparison)):
             ax.plot(segment["year"], segment["value"], color=COMPARISON_COLOUR, linestyle="--", marker=".",
@@ -59,23 +65,25 @@ def indicator_chart(ax: plt.Axes, assessment: Assessment, *, name: str, unit: st
     if len(assessment.points):
         # Plain Axes.scatter: seaborn's scatterplot forces a tick-label layout per chart (a third of the cost).
         ax.scatter(assessment.points["year"], assessment.points["value"], color="black", s=22, zorder=3,
-                   label="observed")
-    for qualifier, marker, text in ((">", "^", "published bound: above"), ("<", "v", "published bound: below")):
+                   label=_("observed"))
+    for qualifier, marker, text in ((">", "^", _("published bound: above")), ("<", "v", _("published bound: below"))):
         sel = assessment.bounds[assessment.bounds["qualifier"] == qualifier]
         if len(sel):
             ax.scatter(sel["year"], sel["value"], marker=marker, facecolors="none", edgecolors="black", s=40,
                        zorder=3, label=text)
     if pd.notna(row.get("target_value")):
         ax.axhline(row["target_value"], color=TARGET_COLOUR, linestyle=":", linewidth=1.2,
-                   label="target value and year")
+                   label=_("target value and year"))
         ax.axvline(row["target_year"], color=TARGET_COLOUR, linestyle=":", linewidth=0.8, alpha=0.6)
-    category = str(row["category"]).replace("_", " ")
-    p = "" if pd.isna(row.get("p_attain")) else f", P(attain) {row['p_attain']:.2f}"
+    category = category_label(str(row["category"]))
+    p = "" if pd.isna(row.get("p_attain")) else _(", P(attain) {p}").format(p=fmt(row["p_attain"], 2))
     target = ""
     if pd.notna(row.get("target_value")):
-        target = f"target {row['comparator']} {row['target_value']:.3g} by {int(row['target_year'])}: "
+        target = _("target {comparator} {value} by {year}: ").format(
+            comparator=comparator_text(row["comparator"]), value=f"{row['target_value']:.3g}",
+            year=int(row["target_year"]))
     ax.set_title(f"{name}\n{target}{category}{p}", fontsize=9)
-    ax.set_xlabel("Year")
+    ax.set_xlabel(_("Year"))
     ax.set_ylabel(unit_label(unit))
     ax.set_xlim(start - 0.5, end + 0.5)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=6, integer=True))
@@ -94,7 +102,7 @@ def line_segments(series: pd.DataFrame, max_gap: int = MAX_LINE_GAP) -> list[pd.
 
 
 def area_figure(assessments: list[Assessment], indicators: pd.DataFrame, *, as_of: int, title: str,
-                comparison: pd.DataFrame | None = None, comparison_label: str = "national") -> plt.Figure:
+                comparison: pd.DataFrame | None = None, comparison_label: str = "") -> plt.Figure:
     """Small multiples: one chart per indicator of one area, two per row."""
     theme()
     ncols = 2 if len(assessments) > 1 else 1
@@ -110,7 +118,7 @@ def area_figure(assessments: list[Assessment], indicators: pd.DataFrame, *, as_o
         if comparison is not None and len(comparison):
             comp = comparison[comparison["indicator_id"] == indicator_id]
             comp = comp[is_point(comp["qualifier"])]
-        indicator_chart(ax, assessment, name=str(indicators.loc[indicator_id, "name_en"]),
+        indicator_chart(ax, assessment, name=local_name(indicators.loc[indicator_id]),
                         unit=str(indicators.loc[indicator_id, "unit"]), as_of=as_of, comparison=comp,
                         comparison_label=comparison_label)
     for ax in list(axes.flat)[len(assessments):]:
@@ -119,15 +127,10 @@ def area_figure(assessments: list[Assessment], indicators: pd.DataFrame, *, as_o
     handles = {}
     for ax in axes.flat[: len(assessments)]:
         for handle, label in zip(*ax.get_legend_handles_labels()):
-            handles.setdefault(_legend_key(label), handle)
+            handles.setdefault(label, handle)
     fig.legend(handles.values(), handles.keys(), loc="upper center", ncol=min(len(handles), 4), fontsize=8,
                frameon=False, bbox_to_anchor=(0.5, 1 - 0.42 / height))
     return fig
-
-
-def _legend_key(label: str) -> str:
-    """One legend entry per kind of mark: the trend's model name differs between charts."""
-    return "fitted trend (median)" if label.startswith("trend (") else label
 
 
 def charted(assessments: list[Assessment], min_points: int) -> list[Assessment]:
@@ -141,12 +144,22 @@ def show_figures(context) -> None:
     """Display one figure per Outline area for a report context (``toolkit.reports.unit_report.context.ReportContext``)."""
     chosen = charted(context.assessments, context.params.min_points)
     indicators = context.indicators
-    comparison_label = f"{context.params.comparison_unit} (comparison)"
+    comparison_label = _("{unit} (comparison)").format(unit=context.comparison_name)
     for area in dict.fromkeys(indicators.loc[[a.row["indicator_id"] for a in chosen], "area"]):
         group = [a for a in chosen if indicators.loc[a.row["indicator_id"], "area"] == area]
-        title = f"{context.unit['name_en']}: {area.replace('_', ' ')} indicators (data to {context.as_of})"
+        title = _("{unit}: {area} (data to {year})").format(unit=local_name(context.unit), area=area_label(area),
+                                                            year=context.as_of)
         fig = area_figure(group, indicators, as_of=context.as_of, title=title,
                           comparison=context.comparison if len(context.comparison) else None,
                           comparison_label=comparison_label)
-        display(png(fig, dpi=REPORT_DPI))
+        display(png(fig, dpi=REPORT_DPI), metadata={"image/png": {"alt": chart_alt_text(title, group, indicators)}})
         plt.close(fig)
+
+
+def chart_alt_text(title: str, group: list[Assessment], indicators: pd.DataFrame) -> str:
+    """What a reader who cannot see the figure needs: its title and each chart's indicator and category
+    (the page's HTML prints it as the image's alt text; the numbers are in the scorecard above)."""
+    charts = _("; ").join(_("{indicator}: {category}").format(
+        indicator=local_name(indicators.loc[a.row["indicator_id"]]), category=category_label(str(a.row["category"])))
+        for a in group)
+    return _("{title}. {n} charts: {charts}.").format(title=title, n=len(group), charts=charts)
