@@ -163,7 +163,7 @@ def test_report_images_load_and_chinese_names_render(run, tab, tmp_path, unit_id
     assert alts and all(len(alt) > 20 for alt in alts), alts
     if run.language == "zh":
         assert all(re.search("[\u4e00-\u9fff]", alt) for alt in alts), alts
-        _assert_rendered_text(page, "合成演示数据，非官方统计", tmp_path / f"{unit_id}_banner.png")
+        _assert_rendered_text(page, "合成演示数据，非官方统计数据，不得引用", tmp_path / f"{unit_id}_banner.png")
 
 
 @pytest.fixture(scope="module")

@@ -232,7 +232,7 @@ def test_one_failing_unit_fails_the_run_but_not_the_others(failed_run):
 
     national = Page(run.text("html/national.html"))
     assert "China (national)" in national.text and "全国" in national.text and "目标评估一览" in national.text
-    assert national.images and "中期进度（2025年）" in national.text
+    assert national.images and "中期评估（2025年）" in national.text
     with (run.out / "results.csv").open(encoding="utf-8", newline="") as handle:
         assert {row["unit_id"] for row in csv.DictReader(handle)} == {"national", "fujian"}
 

@@ -160,7 +160,7 @@ def test_index_shows_the_synthetic_banner_only_for_synthetic_units(first_run):
     rows = {row.split('"')[0]: row for row in index.split('data-unit="')[1:]}
     assert "合成数据" in rows["beijing"].split("</tr>")[0]  # a tag per row; the banner once at the top
     assert "合成数据" not in rows["national"].split("</tr>")[0]
-    assert index.count("合成演示数据，非官方统计") == 1
+    assert index.count("合成演示数据，非官方统计数据，不得引用") == 1
 
 
 def test_rerun_into_the_same_folder_replaces_outputs_and_leaves_no_temporary_files(first_run):

@@ -110,7 +110,7 @@ def test_index_escapes_text_from_data_and_errors(tmp_path):
 
 @pytest.mark.parametrize(("lang", "title", "html_lang"), [
     ("en", "Outline monitoring — run of May 1, 2024", "en"),
-    ("zh", "儿童发展纲要监测（2024年5月1日运行）", "zh-CN")])
+    ("zh", "《中国儿童发展纲要》监测评估结果（2024年5月1日生成）", "zh-CN")])
 def test_index_title_header_links_and_no_external_assets(tmp_path, lang, title, html_lang):
     write_unit(tmp_path, "national", achieved=3, off_track=1)
     info = run_info(unit("national"), extras=[{"name": "overview", "status": "ok", "html": "overview.html"}],
@@ -136,10 +136,10 @@ def test_index_in_each_edition_names_categories_regions_status_and_the_cycle(tmp
     info = run_info(unit("beijing"), unit("hebei", "failed", {"ename": "KeyError", "evalue": "'x'"}))
     zh = Visible(write_index(tmp_path, info, language="zh").read_text(encoding="utf-8")).text
     en = Visible(write_index(tmp_path, info, language="en").read_text(encoding="utf-8")).text
-    assert "北京市 (Beijing)" in zh and "Beijing (北京市)" in en
+    assert "北京市（Beijing）" in zh and "Beijing (北京市)" in en
     assert "东部地区" in zh and "eastern region" in en and "东部地区" not in en
     assert "按期可达标" in zh and "on track" in en and "按期可达标" not in en
-    assert "成功" in zh and "失败" in zh and "FAILED" not in zh and "FAILED" in en
+    assert "完成" in zh and "失败" in zh and "FAILED" not in zh and "FAILED" in en
     assert "《中国儿童发展纲要（2011—2020年）》" in zh and "Outline for the Development of Chinese Children (2011–2020)" in en
     assert "2024年5月1日" in zh and "May 1, 2024" in en
 
@@ -337,7 +337,7 @@ def test_xlsx_readme_first_then_results_with_both_names_rounded_probabilities_an
     book = load_workbook(tmp_path / "results.xlsx")
     assert book.sheetnames == ["说明", "结果"]
     readme = "\n".join(" | ".join(str(c) for c in row if c is not None) for row in sheet_rows(book["说明"]))
-    assert BANNER_ZH in readme and "北京市 (Beijing)" in readme  # the warning names the synthetic unit
+    assert BANNER_ZH in readme and "北京市（Beijing）" in readme  # the warning names the synthetic unit
     assert "全国" not in readme.split("运行日期")[0]  # ... and only it
     assert "2024年5月1日" in readme and "《中国儿童发展纲要（2021—2030年）》" in readme
     assert "评估截至年（不使用此后的观测值） | 2024" in readme
@@ -361,7 +361,7 @@ def test_xlsx_readme_first_then_results_with_both_names_rounded_probabilities_an
     assert [r["midterm_p_on_path"] for r in rows_] == [0.5, None, 0.01, None]
     assert [r["forecast"] for r in rows_] == [4.83216, None, 2.5, 0.00001]  # other numbers kept exact
     assert [r["met_latest"] for r in rows_] == [True, None, False, True]  # the spreadsheet's booleans
-    assert [r["category_label"] for r in rows_] == ["按期可达标", "已达标", "偏离进度", "存在风险"]
+    assert [r["category_label"] for r in rows_] == ["按期可达标", "已达标", "难以按期达标", "达标存在风险"]
     assert rows_[0]["area_label"] == "儿童与健康" and rows_[0]["unit_label"] == "‰"
     assert rows_[3]["flags"] == "=cmd|' /C calc'!A0"  # text, never a formula
     assert results.cell(6, ids.index("flags") + 1).data_type == "s"
@@ -427,7 +427,7 @@ def test_the_index_uses_the_one_definition_of_categories_and_banner():
 
     assert outputs.CATEGORIES is results.CATEGORIES and outputs.CATEGORY_COLOURS is results.CATEGORY_COLOURS
     assert outputs.banner_text is synthetic.banner_text
-    assert (BANNER_ZH, BANNER_EN) == ("合成演示数据，非官方统计", "Synthetic demonstration data — not official statistics")
+    assert (BANNER_ZH, BANNER_EN) == ("合成演示数据，非官方统计数据，不得引用", "Synthetic demonstration data — not official statistics, do not cite")
 
 
 @pytest.mark.parametrize(("lang", "cycle", "stale", "context"), [
@@ -459,4 +459,4 @@ def test_index_context_is_in_the_run_edition_and_links_only_extras_with_a_known_
     assert context["html_lang"] == "en" and context["rows"][0]["status"] == "ok"
     assert [(e["title"], e["href"]) for e in context["extras"]] == [("Overview across units", "overview.html"),
                                                                     ("Method evaluation", None)]
-    assert index_context(tmp_path, run_info(unit("national")))["rows"][0]["status"] == "成功"
+    assert index_context(tmp_path, run_info(unit("national")))["rows"][0]["status"] == "完成"

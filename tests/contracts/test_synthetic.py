@@ -39,9 +39,9 @@ def test_synthetic_rows_marks_each_row():
 
 
 def test_the_banner_speaks_the_page_language():
-    assert SYNTHETIC_BANNER == "Synthetic demonstration data — not official statistics"
+    assert SYNTHETIC_BANNER == "Synthetic demonstration data — not official statistics, do not cite"
     with language("zh"):
-        assert banner_text() == "合成演示数据，非官方统计"
-        assert banner_html() == '<div class="tk-banner" role="alert">合成演示数据，非官方统计</div>'
+        assert banner_text() == "合成演示数据，非官方统计数据，不得引用"
+        assert banner_html() == '<div class="tk-banner" role="alert">合成演示数据，非官方统计数据，不得引用</div>'
     with language("en"):
         assert banner_text() == SYNTHETIC_BANNER

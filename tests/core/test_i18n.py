@@ -71,7 +71,7 @@ def test_translation_follows_the_current_edition():
     with i18n.language("zh"):
         assert i18n._("achieved") == "已达标"
         assert i18n._("not achieved") == "未达标"
-        assert i18n._("Synthetic demonstration data — not official statistics") == "合成演示数据，非官方统计"
+        assert i18n._("Synthetic demonstration data — not official statistics, do not cite") == "合成演示数据，非官方统计数据，不得引用"
         with i18n.language("en"):
             assert i18n._("achieved") == "achieved"
         assert i18n.current_language() == "zh"

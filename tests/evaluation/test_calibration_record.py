@@ -50,4 +50,4 @@ def test_the_reading_follows_the_measured_coverage():
         assert "wider than their nominal level" in wide.reading() and "over-confident" in narrow.reading()
         assert "close to their nominal level" in near.reading()
     with language("zh"):
-        assert "偏于保守" in wide.reading() and "偏于乐观" in narrow.reading() and "接近名义水平" in near.reading()
+        assert "偏于保守" in wide.reading() and "确定性被高估" in narrow.reading() and "接近名义水平" in near.reading()

@@ -301,7 +301,7 @@ def test_charts_carry_an_alt_text_in_the_page_language(monkeypatch, tmp_path):
             overview.show_heatmap(run)
             overview.show_urban_rural(run)
     zh_heatmap, zh_urban, en_heatmap, en_urban = shown
-    assert zh_heatmap.startswith("热图：5个地区") and "偏离进度5项" in zh_heatmap
+    assert zh_heatmap.startswith("热图：5个地区") and "难以按期达标5项" in zh_heatmap
     assert en_heatmap.startswith("Heatmap of the assessment category of 5 units") and "off track: 5" in en_heatmap
     assert "婴儿死亡率" in zh_urban and "Infant mortality rate" in en_urban and not CJK.search(en_heatmap + en_urban)
 
@@ -314,7 +314,7 @@ def test_heatmap_colours_off_track_and_not_achieved_apart_and_names_are_not_lost
     try:
         legend = {t.get_text(): h.get_facecolor() for t, h in zip(fig.legends[0].get_texts(),
                                                                    fig.legends[0].legend_handles)}
-        assert legend["偏离进度"] != legend["未达标 (×)"]
+        assert legend["难以按期达标"] != legend["未达标 (×)"]
         assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["全国", "北京市", "河南省", "甘肃省"]
     finally:
         plt.close(fig)
@@ -330,13 +330,13 @@ def test_banner_appears_only_when_a_unit_is_synthetic():
         real = fragments.title(_run({"national": False, "beijing": False}))
         mixed = fragments.title(_run(some))
         every = fragments.title(_run({"national": False, "beijing": True, "gansu": True}))
-    banner = "Synthetic demonstration data — not official statistics"
+    banner = "Synthetic demonstration data — not official statistics, do not cite"
     assert banner not in real.data and 'class="tk-banner"' not in real.data
     assert banner in mixed.data and "2 of 4 units (Beijing, Gansu)" in mixed.data
     assert "2 of 3 units (every province of this run)" in every.data
     with i18n.language("zh"):
         mixed = fragments.title(_run(some))
-    assert "合成演示数据，非官方统计" in mixed.data and "Synthetic" not in mixed.data
+    assert "合成演示数据，非官方统计数据，不得引用" in mixed.data and "Synthetic" not in mixed.data
     assert "4个地区中有2个使用合成数据（北京市、甘肃省）" in mixed.data
 
 

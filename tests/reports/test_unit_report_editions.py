@@ -47,9 +47,9 @@ def test_the_english_edition_has_chinese_only_in_names_and_data(contexts, unit_i
 
 
 def test_the_synthetic_banner_is_in_the_page_language(contexts):
-    assert "合成演示数据，非官方统计" in page_html(contexts["beijing", "zh"])
+    assert "合成演示数据，非官方统计数据，不得引用" in page_html(contexts["beijing", "zh"])
     english = page_html(contexts["beijing", "en"])
-    assert "Synthetic demonstration data — not official statistics" in english and "合成演示数据" not in english
+    assert "Synthetic demonstration data — not official statistics, do not cite" in english and "合成演示数据" not in english
     assert "合成演示数据" not in page_html(contexts["national", "zh"])  # real data: no banner
 
 
@@ -61,7 +61,7 @@ def test_the_numbers_are_the_same_in_both_editions(contexts):
 
 def test_category_badges_use_the_official_terms(contexts):
     html = page_html(contexts["national", "zh"])
-    for category, term in (("achieved", "已达标"), ("on_track", "按期可达标"), ("off_track", "偏离进度")):
+    for category, term in (("achieved", "已达标"), ("on_track", "按期可达标"), ("off_track", "难以按期达标")):
         if category in set(contexts["national", "zh"].results["category"]):
             assert term in html
 

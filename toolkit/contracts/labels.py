@@ -69,8 +69,11 @@ def both_names(row: Mapping[str, Any]) -> str:
     """The edition's name first, the other in brackets: a Chinese table still shows the English name, and the
     other way round (reviewers compare editions, and ids are not names)."""
     zh, en = str(row.get("name_zh") or ""), str(row.get("name_en") or "")
-    first, second = (zh, en) if current_language() == "zh" else (en, zh)
-    return f"{first} ({second})" if first and second and first != second else (first or second)
+    chinese = current_language() == "zh"
+    first, second = (zh, en) if chinese else (en, zh)
+    if not (first and second and first != second):
+        return first or second
+    return f"{first}（{second}）" if chinese else f"{first} ({second})"
 
 
 #: The NBS regions of the provinces (data/units.csv ``region``).

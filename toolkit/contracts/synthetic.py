@@ -16,7 +16,7 @@ from toolkit.core.i18n import N_, _
 
 SYNTHETIC_PREFIX = "SYNTHETIC"
 SYNTHETIC_NOTE = "not official statistics"
-SYNTHETIC_BANNER = N_("Synthetic demonstration data — not official statistics")
+SYNTHETIC_BANNER = N_("Synthetic demonstration data — not official statistics, do not cite")
 
 
 def synthetic_source(seed: int) -> str:
@@ -37,7 +37,7 @@ def is_synthetic(obs: pd.DataFrame) -> bool:
 
 
 def banner_text() -> str:
-    """The banner in the page's edition (the Chinese one is 合成演示数据，非官方统计)."""
+    """The banner in the page's edition (the Chinese one is 合成演示数据，非官方统计数据，不得引用)."""
     return _(SYNTHETIC_BANNER)
 
 

@@ -21,6 +21,19 @@ def fmt(value, digits: int = 1) -> str:
     return str(value)
 
 
+def probability(value) -> str:
+    """A probability to 2 decimals, except that 1.00 and 0.00 would claim certainty the model does not have:
+    those read '>0.99' and '<0.01'."""
+    if value is None or pd.isna(value):
+        return "-"
+    value = float(value)
+    if value > 0.995:
+        return ">" + decimal(0.99, 2)
+    if value < 0.005:
+        return "<" + decimal(0.01, 2)
+    return decimal(value, 2)
+
+
 #: Comparators as printed: the files write ASCII (<=), pages the signs (≤), in both editions.
 COMPARATOR_SIGNS = {"<=": "≤", ">=": "≥", "<": "<", ">": ">"}
 

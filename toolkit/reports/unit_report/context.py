@@ -29,7 +29,7 @@ from toolkit.inputs.observations import load_observations
 from toolkit.inputs.params import UnitParams, load_unit_params
 from toolkit.inputs.unit_targets import LOCAL, unit_targets
 from toolkit.inputs.units import check_unit_id, load_units
-from toolkit.reports.text import attain_text, fmt, latest_text
+from toolkit.reports.text import attain_text, fmt, latest_text, probability
 
 
 @dataclass
@@ -187,7 +187,7 @@ def key_results(context: ReportContext) -> str:
             f"{row.indicator_id}: {row.category} | latest {latest_text(row)}"
             f" | target {row.comparator}{fmt(row.target_value, 2)} in {fmt(row.target_year)}"
             f" | forecast {fmt(row.forecast, 2)} [{fmt(row.lo80, 2)}, {fmt(row.hi80, 2)}]"
-            f" | p {fmt(row.p_attain, 2)} | year {attain_text(row, context.params.attain_horizon)}"
+            f" | p {probability(row.p_attain)} | year {attain_text(row, context.params.attain_horizon)}"
             f" | {row.rate_kind or 'aarr'} {fmt(row.aarr_observed * 100, 2)}/{fmt(row.aarr_required * 100, 2)} %/yr"
             f" | eurostat {fmt(row.eurostat_ratio, 2)}{' ' + row.eurostat_category if row.eurostat_category else ''}"
             + (f" | observed {row.target_year_qualifier if row.target_year_qualifier in ('>', '<') else ''}"
@@ -210,5 +210,5 @@ def _path_text(row) -> str:
         text += (f" expects {fmt(row.path_expected, 2)} in {fmt(row.path_year)}"
                  f" ratio {fmt(row.path_progress_ratio, 2)} | {fmt(row.midterm_year)} path"
                  f" {fmt(row.midterm_path_value, 2)} forecast {fmt(row.midterm_value, 2)}"
-                 f" [{fmt(row.midterm_lo80, 2)}, {fmt(row.midterm_hi80, 2)}] p {fmt(row.midterm_p_on_path, 2)}")
+                 f" [{fmt(row.midterm_lo80, 2)}, {fmt(row.midterm_hi80, 2)}] p {probability(row.midterm_p_on_path)}")
     return text

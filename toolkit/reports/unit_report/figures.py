@@ -23,7 +23,7 @@ from toolkit.engine.assess import Assessment
 from toolkit.engine.series import SERIES_BREAK
 from toolkit.inputs.catalog import unit_label
 from toolkit.reports.figures import png, theme
-from toolkit.reports.text import comparator_text, fmt
+from toolkit.reports.text import comparator_text, probability
 
 #: One legend entry for the fitted trend of every chart (the model differs between charts; the scorecard names it).
 TREND_LABEL = N_("fitted trend (median)")
@@ -76,7 +76,7 @@ def indicator_chart(ax: plt.Axes, assessment: Assessment, *, name: str, unit: st
                    label=_("target value and year"))
         ax.axvline(row["target_year"], color=TARGET_COLOUR, linestyle=":", linewidth=0.8, alpha=0.6)
     category = category_label(str(row["category"]))
-    p = "" if pd.isna(row.get("p_attain")) else _(", P(attain) {p}").format(p=fmt(row["p_attain"], 2))
+    p = "" if pd.isna(row.get("p_attain")) else _(", P(attain) {p}").format(p=probability(row["p_attain"]))
     target = ""
     if pd.notna(row.get("target_value")):
         target = _("target {comparator} {value} by {year}: ").format(
@@ -140,13 +140,25 @@ def charted(assessments: list[Assessment], min_points: int) -> list[Assessment]:
             or (a.row["category"] == "no_target" and len(a.points) >= min_points)]
 
 
+def chart_areas(targets: pd.DataFrame, indicators: pd.DataFrame) -> dict[str, str]:
+    """indicator_id -> the area its chart is grouped under: the area the plan's target file gives it (the
+    Outline's own areas: injury mortality is 儿童与安全 in the 2021-2030 Outline), else the catalogue's, so the
+    report and the overview group an indicator alike."""
+    areas = indicators["area"].astype(str).to_dict()
+    if "area" in targets:
+        given = targets.dropna(subset=["area"])
+        areas.update(dict(zip(given["indicator_id"].astype(str), given["area"].astype(str))))
+    return areas
+
+
 def show_figures(context) -> None:
     """Display one figure per Outline area for a report context (``toolkit.reports.unit_report.context.ReportContext``)."""
     chosen = charted(context.assessments, context.params.min_points)
     indicators = context.indicators
     comparison_label = _("{unit} (comparison)").format(unit=context.comparison_name)
-    for area in dict.fromkeys(indicators.loc[[a.row["indicator_id"] for a in chosen], "area"]):
-        group = [a for a in chosen if indicators.loc[a.row["indicator_id"], "area"] == area]
+    areas = chart_areas(context.targets, indicators)
+    for area in dict.fromkeys(areas[a.row["indicator_id"]] for a in chosen):
+        group = [a for a in chosen if areas[a.row["indicator_id"]] == area]
         title = _("{unit}: {area} (data to {year})").format(unit=local_name(context.unit), area=area_label(area),
                                                             year=context.as_of)
         fig = area_figure(group, indicators, as_of=context.as_of, title=title,

@@ -21,7 +21,7 @@ from toolkit.evaluation.calibration import calibration_record
 from toolkit.inputs.catalog import unit_label
 from toolkit.inputs.unit_targets import LOCAL
 from toolkit.reports.html import category_badge, heading, html, table
-from toolkit.reports.text import attain_text, comparator_text, fmt, latest_text
+from toolkit.reports.text import attain_text, comparator_text, fmt, latest_text, probability
 from toolkit.reports.unit_report.context import ReportContext
 
 CATEGORY_TEXT = {
@@ -61,11 +61,17 @@ def title(context: ReportContext) -> HTML:
     # The English edition keeps the Outline's official Chinese title beside its translation.
     cycle_name = cycle.name_zh if current_language() == "zh" else f"{cycle.name_en} · {cycle.name_zh}"
     return html(
-        f"{banner(context)}<h1>{escape(both_names(unit))}</h1>"
+        f"{banner(context)}<h1>{escape(_unit_title(unit))}</h1>"
         + '<p class="tk-muted">' + escape(_("Monitoring report on {outline}").format(outline=cycle_name)) + "<br>"
         + escape(_("As of {year} (later observations ignored)")).format(year=f"<b>{context.as_of}</b>")
         + f" · {vintage}{region}{other_set}{local}</p>"
     )
+
+
+def _unit_title(unit) -> str:
+    """The unit's name as the report's title: Chinese only in the Chinese edition (全国, 北京市), the English
+    name with the Chinese beside it in the English edition."""
+    return local_name(unit) if current_language() == "zh" else both_names(unit)
 
 
 def provenance(context: ReportContext) -> HTML:
@@ -154,7 +160,7 @@ def scorecard(context: ReportContext) -> HTML:
             _("at the latest observation"): _latest_status(r),
             _("target"): _row_target_text(r),
             _("category"): category_badge(r.category),
-            _("P(attain)"): fmt(r.p_attain, 2) if pd.notna(r.p_attain) else _no_probability(r),
+            _("P(attain)"): probability(r.p_attain) if pd.notna(r.p_attain) else _no_probability(r),
             _("target year: forecast [80%]"): _forecast_text(r),
             _("year met [80%]"): attain_text(r, context.params.attain_horizon),
             _("model"): _model_text(r.model),
@@ -277,7 +283,7 @@ def midterm_view(context: ReportContext) -> HTML:
             _("path {year}").format(year=mid): fmt(r.midterm_path_value, 2),
             _("{year}: forecast [80%]").format(year=mid): midterm,
             _("P(on path in {year})").format(year=mid):
-                fmt(r.midterm_p_on_path, 2) if not _observed(r.midterm_observed) else "-",
+                probability(r.midterm_p_on_path) if not _observed(r.midterm_observed) else "-",
         })
     return html(
         heading(_("Mid-term view ({year})").format(year=mid)) + "<p>"
@@ -355,7 +361,8 @@ def rates_table(context: ReportContext) -> HTML:
         _("required (%/yr)"): [_required_rate(r) for r in res.itertuples()],
         _("Eurostat ratio"): [fmt(v, 2) for v in res["eurostat_ratio"]],
         _("Eurostat class"): [eurostat_label(v) if v else "-" for v in res["eurostat_category"]],
-        _("P(attain)"): [fmt(r.p_attain, 2) if pd.notna(r.p_attain) else _no_probability(r) for r in res.itertuples()],
+        _("P(attain)"): [probability(r.p_attain) if pd.notna(r.p_attain) else _no_probability(r)
+                         for r in res.itertuples()],
     })
     return html(
         heading(_("Rates the published methods use")) + "<p>"
