@@ -190,9 +190,9 @@ METHOD_EVALUATION_HREF = "../method_evaluation.html"
 def calibration_note(cache_dir=None) -> str:
     """The engine's measured record in one sentence, with a link to the evaluation that measured it;
     ``cache_dir`` (the run's ``units/`` folder) shares one computation between the kernels of a batch."""
-    details, link = _("Details:"), _("method evaluation")
-    return (f'<p class="tk-note">{escape(calibration_record(cache_dir).sentence())} {escape(details)} '
-            f'<a href="{METHOD_EVALUATION_HREF}">{escape(link)}</a>.</p>')
+    name = escape(_("method evaluation"))
+    details = escape(_("Details: {link}.")).replace("{link}", f'<a href="{METHOD_EVALUATION_HREF}">{name}</a>')
+    return f'<p class="tk-note">{escape(calibration_record(cache_dir).sentence())} {details}</p>'
 
 
 def _latest_status(row) -> str:
