@@ -44,13 +44,26 @@ lab: setup
 demo-data: setup
 	$(PY) -m toolkit demo-data
 
-bench: setup
+# The peer comparison needs statsforecast, which requires pandas<3: it gets its own environment, so installing
+# it never downgrades the project's .venv.
+BENCH_VENV := .venv-bench
+BENCH_PY := $(BENCH_VENV)/bin/python
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --upgrade --quiet pip
+	$(BENCH_PY) -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP)
 	$(PY) benchmarks/bench_models.py
 	$(PY) benchmarks/bench_assess.py
 	$(PY) benchmarks/bench_batch.py
 	$(PY) benchmarks/hindcast.py
 	$(PY) benchmarks/calibration.py
 	$(PY) benchmarks/bench_editions.py
+	$(BENCH_PY) benchmarks/peers.py
 
 clean:
-	rm -rf outputs .pytest_cache
+	rm -rf outputs .pytest_cache .venv-bench

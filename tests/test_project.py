@@ -9,6 +9,10 @@ import yaml
 
 from toolkit.core.paths import PROJECT_ROOT
 
+#: Extras that environment.yml leaves out: ``bench`` (statsforecast) requires pandas<3 and gets its own
+#: environment (the Makefile's .venv-bench), so the project's environment keeps pandas 3.
+BENCH_ONLY = ("bench",)
+
 
 def _name(requirement: str) -> str:
     return re.split(r"[<>=!~\[ ;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
@@ -17,8 +21,9 @@ def _name(requirement: str) -> str:
 def _pyproject_requirements() -> dict[str, str]:
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
     reqs = list(project["dependencies"])
-    for extra in project.get("optional-dependencies", {}).values():
-        reqs += extra
+    for name, extra in project.get("optional-dependencies", {}).items():
+        if name not in BENCH_ONLY:
+            reqs += extra
     return {_name(r): r.replace(" ", "") for r in reqs}
 
 

@@ -210,7 +210,7 @@ def test_unit_id_is_required(tmp_path):
 
 def test_unit_id_must_match_the_file_name_in_params_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(P, "PARAMS_DIR", tmp_path)
-    path = unit_file(tmp_path, unit_id="tianjin", name="beijing.yaml")
+    unit_file(tmp_path, unit_id="tianjin", name="beijing.yaml")
     with pytest.raises(ParamsError, match=r"'tianjin' does not match the file name 'beijing\.yaml'"):
         P.load_unit_params("beijing")
 
