@@ -1,3 +1,3 @@
 """The public vocabulary every layer shares: observation and results columns, params words, the run-folder
-contract, the synthetic marker. Imports only core.
+contract, the synthetic marker, the labels of the codes in each edition. Imports only core.
 """

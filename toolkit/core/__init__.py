@@ -1,3 +1,3 @@
-"""Lowest layer: errors a user can cause, where files live and how paths are shown, atomic writes. Imports nothing
-of toolkit.
+"""Lowest layer: errors a user can cause, where files live and how paths are shown, atomic writes, the
+editions (message catalogues, current language). Imports nothing of toolkit.
 """
