@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from toolkit.batch import pdf
+
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = list(pdf.CHROMIUM_ARGS)  # the flags --pdf launches the browser with
 NAMES_ZH = {"national": "全国", "beijing": "北京市"}
 
 if not CHROMIUM.exists():

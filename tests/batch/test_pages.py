@@ -21,9 +21,10 @@ from openpyxl import load_workbook
 from toolkit.batch import manifest as manifest_module
 from toolkit.batch.index_page import index_context, write_index
 from toolkit.batch.manifest import sha256_file, write_manifest
-from toolkit.batch.outputs import combine_results, run_language, write_results
+from toolkit.batch.outputs import combine_results, write_results
 from toolkit.batch.pages import error_notebook, render_html
 from toolkit.contracts.results import CATEGORIES
+from toolkit.contracts.run_folder import run_language
 from toolkit.contracts.synthetic import banner_text
 from toolkit.core.i18n import language
 from toolkit.core.paths import PROJECT_ROOT, UNITS_CSV, display_path

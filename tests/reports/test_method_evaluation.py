@@ -13,6 +13,7 @@ from editions import CJK, LATIN, script_counts
 from toolkit.core import i18n
 from toolkit.core.messages import existing
 from toolkit.evaluation.hindcast import CALL_METHODS, MODEL_LABELS, RULE_FORECASTS
+from toolkit.reports import figures as shared_figures  # where every page displays its charts
 from toolkit.reports import method_evaluation as evaluation
 from toolkit.reports.method_evaluation import figures, fragments
 
@@ -35,7 +36,7 @@ def ev():
 def alt_texts(monkeypatch):
     """The alt text of every chart the page displays (the figures are drawn, not shown)."""
     shown: list[str] = []
-    monkeypatch.setattr(figures, "display", lambda image, metadata: shown.append(metadata["image/png"]["alt"]))
+    monkeypatch.setattr(shared_figures, "display", lambda image, metadata: shown.append(metadata["image/png"]["alt"]))
     return shown
 
 

@@ -16,6 +16,7 @@ from editions import CJK, script_counts
 from toolkit.contracts.results import CATEGORY_COLOURS
 from toolkit.core import i18n
 from toolkit.core.errors import BatchError
+from toolkit.reports import figures as shared_figures  # where every page displays its charts
 from toolkit.reports import overview
 from toolkit.reports.overview import compute, figures, fragments, tables
 from toolkit.reports.overview import run as run_module
@@ -294,7 +295,7 @@ def test_the_counting_helper_ignores_ids_paths_and_markup():
 
 def test_charts_carry_an_alt_text_in_the_page_language(monkeypatch, tmp_path):
     shown = []
-    monkeypatch.setattr(figures, "display", lambda image, metadata: shown.append(metadata["image/png"]["alt"]))
+    monkeypatch.setattr(shared_figures, "display", lambda image, metadata: shown.append(metadata["image/png"]["alt"]))
     run = _run(ALL_UNITS, _latest_results(), tmp_path, GAP_OBS)
     for language in ("zh", "en"):
         with i18n.language(language):
@@ -378,3 +379,7 @@ def test_load_run_takes_the_parameter_else_the_runs_own_edition(tmp_path):
     assert run_module.load_run(tmp_path, language="zh").language == "zh" == i18n.current_language()
     (tmp_path / "run.json").write_text("{not json", encoding="utf-8")
     assert run_module.load_run(tmp_path).language == i18n.DEFAULT_LANGUAGE
+    # a complete run records its edition in settings (run.json as the batch writes it)
+    (tmp_path / "run.json").write_text(json.dumps({"status": "complete", "settings": {"language": "en"}}),
+                                       encoding="utf-8")
+    assert run_module.load_run(tmp_path).language == "en"

@@ -16,12 +16,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from toolkit.batch.outputs import run_language
 from toolkit.batch.pages import TEMPLATES_DIR, extra_title
 from toolkit.batch.run_words import cycle_names, describe, run_date, when
 from toolkit.contracts.labels import both_names, category_label, local_name, region_label
 from toolkit.contracts.results import CATEGORIES, CATEGORY_COLOURS, text_colour
-from toolkit.contracts.run_folder import RunFolder
+from toolkit.contracts.run_folder import RunFolder, run_language
 from toolkit.contracts.synthetic import banner_text
 from toolkit.core import i18n, io
 from toolkit.core.i18n import _, current_language, html_lang

@@ -7,42 +7,15 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from toolkit.batch.workbook import readme_rows, results_table, save_workbook
-from toolkit.contracts.run_folder import RunFolder
+from toolkit.contracts.run_folder import RunFolder, run_language
 from toolkit.core import i18n, io
-from toolkit.core.errors import ToolkitError
-from toolkit.core.i18n import DEFAULT_LANGUAGE, _
-
-# ------------------------------------------------------------------------------------------ the run's edition
-
-
-def run_language(run_info: Mapping[str, Any] | None) -> str:
-    """The edition a run's pages are in: run.json's ``language`` (top level while running, or in ``settings``),
-    else the default edition. An unknown code (a hand-edited run.json) falls back to the default too."""
-    info = run_info or {}
-    code = info.get("language") or (info.get("settings") or {}).get("language") or DEFAULT_LANGUAGE
-    try:
-        return i18n.check_language(str(code))
-    except ToolkitError:
-        return DEFAULT_LANGUAGE
-
-
-def _read_manifest(out_dir: Path) -> dict[str, Any]:
-    try:
-        info = json.loads(RunFolder(out_dir).manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return info if isinstance(info, dict) else {}
-
-
-# ---------------------------------------------------------------------------------------------- the results
+from toolkit.core.i18n import _
 
 
 def combine_results(out_dir: str | Path, unit_ids: Sequence[str]) -> pd.DataFrame:
@@ -76,7 +49,7 @@ def write_results(out_dir: str | Path, unit_ids: Sequence[str], *, language: str
     out_dir = Path(out_dir)
     combined = combine_results(out_dir, unit_ids)
     io.write_csv(out_dir / "results.csv", combined)
-    manifest = _read_manifest(out_dir)
+    manifest = RunFolder(out_dir).read_manifest()
     code = i18n.check_language(language) if language else run_language(manifest)
     with i18n.language(code):
         summaries = [s for s in (RunFolder(out_dir).read_summary(u) for u in unit_ids) if s]

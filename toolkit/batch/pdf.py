@@ -34,7 +34,7 @@ from toolkit.core.errors import Problem, ToolkitError
 CHROMIUM_ENV = "TOOLKIT_CHROMIUM"
 #: Executables looked for on the PATH when ``$TOOLKIT_CHROMIUM`` is not set (Debian, Ubuntu/Fedora).
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
-#: As tests/test_browser.py: without the background-networking flags a closed network refuses many
+#: Also the browser test's (tests/test_browser.py): without the background-networking flags a closed network refuses many
 #: connections at every start; ``--no-sandbox`` because batch machines often run as root.
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")

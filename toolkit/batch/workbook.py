@@ -20,6 +20,7 @@ from toolkit.batch.run_words import cycle_names, describe, run_date
 from toolkit.contracts.labels import area_label, both_names, category_label
 from toolkit.contracts.results import CATEGORIES
 from toolkit.contracts.synthetic import banner_text
+from toolkit.core import io
 from toolkit.core.i18n import N_, _, list_separator
 from toolkit.inputs.catalog import load_indicators, unit_label
 from toolkit.inputs.units import load_units
@@ -240,11 +241,6 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _as_text(cell) -> None:
-    if cell.data_type == "f":  # openpyxl reads a string starting with '=' as a formula: keep it text
-        cell.data_type = "s"
-
-
 def _width(values: Sequence[Any]) -> float:
     """A column width (in characters) that shows most values: CJK characters count double."""
     longest = 0
@@ -268,7 +264,7 @@ def save_workbook(path: Path, sheets: tuple[str, str], readme: list[tuple[str, l
     for style, cells in readme:
         about.append([_cell(v) for v in cells])
         for cell in about[about.max_row]:
-            _as_text(cell)
+            io.keep_text(cell)
             if style == "key" and cell.column > 1:
                 cell.alignment = Alignment(horizontal="left")
             elif style in fonts and (style != "key" or cell.column == 1):
@@ -294,7 +290,7 @@ def save_workbook(path: Path, sheets: tuple[str, str], readme: list[tuple[str, l
         results.append([_cell(v) for v in row])
     for cell_row in results.iter_rows(min_row=3):
         for cell in cell_row:
-            _as_text(cell)
+            io.keep_text(cell)
     for position, column in enumerate(columns, start=1):
         letter = get_column_letter(position)
         results.column_dimensions[letter].width = _width([_column_label(column)[:24], column,

@@ -11,11 +11,13 @@ report, the overview, the batch, the goldens) takes the names from here. Documen
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolkit.core.errors import ToolkitError
+from toolkit.core.i18n import DEFAULT_LANGUAGE, check_language
 from toolkit.core.paths import project_path
 
 #: The unit notebook's parameters cell, in order; the first two are required of any template.
@@ -117,6 +119,14 @@ class RunFolder:
                 files += [self.out / OVERVIEW_TABLE_CSV, self.out / OVERVIEW_TABLE_XLSX]
         return files
 
+    def read_manifest(self) -> dict[str, Any]:
+        """``run.json`` as a dict, or an empty one when it is missing or unreadable (a run not yet made)."""
+        try:
+            info = json.loads(self.manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return info if isinstance(info, dict) else {}
+
     def read_summary(self, unit_id: str) -> dict[str, Any] | None:
         """The unit's ``summary.json``, or None when it is missing or unreadable (a failed unit)."""
         try:
@@ -129,3 +139,14 @@ class RunFolder:
         """Every readable ``summary.json`` under ``units/``, in folder-name order."""
         found = (self.read_summary(p.parent.name) for p in sorted((self.out / "units").glob(f"*/{SUMMARY_FILE}")))
         return [s for s in found if s is not None]
+
+
+def run_language(run_info: Mapping[str, Any] | None) -> str:
+    """The edition a run's pages are in: run.json's ``language`` (top level while running, in ``settings`` once
+    complete), else the default edition. An unknown code (a hand-edited run.json) falls back to the default."""
+    info = run_info or {}
+    code = info.get("language") or (info.get("settings") or {}).get("language") or DEFAULT_LANGUAGE
+    try:
+        return check_language(str(code))
+    except ToolkitError:
+        return DEFAULT_LANGUAGE

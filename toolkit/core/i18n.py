@@ -113,12 +113,20 @@ def N_(message: str) -> str:
     return message
 
 
+@lru_cache(maxsize=None)
+def _number_symbols(language: str) -> tuple[dict[int, str], str]:
+    """The locale's grouping and decimal symbols as a ``str.translate`` table, and its percent sign (looked
+    up once per edition: a page formats thousands of numbers)."""
+    locale = LOCALES[language]
+    table = str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
+    return table, Locale.parse(locale).number_symbols["latn"]["percentSign"]
+
+
 def decimal(value: float, digits: int = 1, *, grouping: bool = True) -> str:
     """A number with fixed decimals in the edition's locale (digit grouping as the locale writes it)."""
     # Python rounds (so a page and results.csv agree to the last digit); Babel supplies the locale's symbols.
     text = f"{value:{',' if grouping else ''}.{max(digits, 0)}f}"
-    locale = LOCALES[_current]
-    return text.translate(str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)}))
+    return text.translate(_number_symbols(_current)[0])
 
 
 def html_lang() -> str:
@@ -127,10 +135,8 @@ def html_lang() -> str:
 
 def percent(value: float, digits: int = 0) -> str:
     """A share as a percentage in the edition's locale (83%)."""
-    text = f"{value:.{max(digits, 0)}%}"
-    locale = LOCALES[_current]
-    sign = Locale.parse(locale).number_symbols["latn"]["percentSign"]
-    return text.replace(".", get_decimal_symbol(locale)).replace("%", sign)
+    table, sign = _number_symbols(_current)
+    return f"{value:.{max(digits, 0)}%}".replace("%", sign).translate(table)
 
 
 def list_separator() -> str:

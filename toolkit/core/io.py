@@ -93,10 +93,15 @@ def write_xlsx(path: str | Path, frame: pd.DataFrame, *, sheet_name: str = "resu
             frame.to_excel(writer, sheet_name=sheet_name, index=False)
             for row in writer.sheets[sheet_name].iter_rows():
                 for cell in row:
-                    if cell.data_type == "f":  # openpyxl reads a string starting with '=' as a formula
-                        cell.data_type = "s"
+                    keep_text(cell)
 
     return atomic_write(path, _write)
+
+
+def keep_text(cell) -> None:
+    """An openpyxl cell whose text starts with '=' stays text: openpyxl would store it as a live formula."""
+    if cell.data_type == "f":
+        cell.data_type = "s"
 
 
 def _is_formula_like(value: object) -> bool:

@@ -44,8 +44,10 @@ def png(fig: plt.Figure, *, dpi: int, tight: bool = False) -> Image:
     return Image(data=buffer.getvalue(), format="png")
 
 
-def show(fig: plt.Figure, *, dpi: int = DPI) -> None:
-    """Display a figure as a tight PNG and free it."""
-    image = png(fig, dpi=dpi, tight=True)
+def show(fig: plt.Figure, alt: str, *, dpi: int = DPI, tight: bool = True) -> None:
+    """Display a figure as a PNG with its alt text, and free it. The text says in the page's language what
+    the chart shows; it travels as the output's metadata and the page template prints it as the image's
+    ``alt`` (a PNG cannot be read aloud or translated)."""
+    image = png(fig, dpi=dpi, tight=tight)
     plt.close(fig)
-    display(image)
+    display(image, metadata={"image/png": {"alt": alt}})

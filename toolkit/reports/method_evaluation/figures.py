@@ -12,7 +12,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from IPython.display import display
 
 from toolkit.core.i18n import N_, _, decimal, percent
 from toolkit.evaluation.hindcast import (
@@ -21,7 +20,7 @@ from toolkit.evaluation.hindcast import (
     coverage_by_model,
     error_by_model_horizon,
 )
-from toolkit.reports.figures import DPI, png, theme
+from toolkit.reports.figures import show, theme
 
 __all__ = ["mape_by_horizon", "coverage_bars", "call_bars", "show_mape", "show_coverage", "show_calls",
            "mape_alt_text", "coverage_alt_text", "calls_alt_text", "METHOD_LABELS"]
@@ -168,24 +167,17 @@ def calls_alt_text(accuracy: pd.DataFrame, title: str) -> str:
 # --------------------------------------------------------------------------- what the notebook calls
 
 
-def _display(fig: plt.Figure, alt: str) -> None:
-    """Display a figure as a tight PNG with its alt text, and free it."""
-    image = png(fig, dpi=DPI, tight=True)
-    plt.close(fig)
-    display(image, metadata={"image/png": {"alt": alt}})
-
-
 def show_mape(errors: pd.DataFrame) -> None:
     """MAPE by horizon, models vs rules."""
     title = _("Hindcast error by horizon: trend models vs the published rules")
-    _display(mape_by_horizon(errors, title=title), mape_alt_text(errors, title))
+    show(mape_by_horizon(errors, title=title), mape_alt_text(errors, title))
 
 
 def show_coverage(errors: pd.DataFrame) -> None:
     """Interval coverage per model vs the nominal levels."""
     title = _("Prediction-interval coverage vs the nominal level")
     coverage = coverage_by_model(errors)
-    _display(coverage_bars(coverage, title=title), coverage_alt_text(coverage, title))
+    show(coverage_bars(coverage, title=title), coverage_alt_text(coverage, title))
 
 
 def show_calls(calls: pd.DataFrame) -> None:
@@ -194,4 +186,4 @@ def show_calls(calls: pd.DataFrame) -> None:
         return
     title = _("Calling the 2020 target outcome from each origin, 2012-2019")
     accuracy = call_accuracy(calls)
-    _display(call_bars(accuracy, title=title), calls_alt_text(accuracy, title))
+    show(call_bars(accuracy, title=title), calls_alt_text(accuracy, title))

@@ -16,7 +16,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from IPython.display import display
 from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -26,13 +25,13 @@ from toolkit.contracts.results import CATEGORY_COLOURS, TARGET_CATEGORIES
 from toolkit.core.i18n import _
 from toolkit.inputs.catalog import unit_label
 from toolkit.inputs.units import REGIONS
-from toolkit.reports.figures import DPI, png, theme
+from toolkit.reports.figures import show, theme
 from toolkit.reports.overview.compute import category_matrix, counts_by_area, regional_summary, urban_rural_gaps
 from toolkit.reports.overview.fragments import name_list
 from toolkit.reports.overview.run import RunData, run_gaps
 
 __all__ = ["category_heatmap", "area_bars", "regional_heatmap", "gap_figure", "urban_rural_figure", "short_name",
-           "show_figure", "show_heatmap", "show_areas", "show_regions", "show_gaps", "show_urban_rural",
+           "show_heatmap", "show_areas", "show_regions", "show_gaps", "show_urban_rural",
            "LEGEND_GROUPS"]
 
 #: Heatmap colour classes, one per category (off track and not achieved have different colours; not-achieved
@@ -211,13 +210,6 @@ def urban_rural_figure(pairs: pd.DataFrame, indicators: pd.DataFrame, *, title: 
 # --------------------------------------------------------------------------- what the notebook calls
 
 
-def show_figure(fig: plt.Figure, alt: str) -> None:
-    """Display a figure as a tight PNG with its alt text (the page prints it as the image's ``alt``), and free it."""
-    image = png(fig, dpi=DPI, tight=True)
-    plt.close(fig)
-    display(image, metadata={"image/png": {"alt": alt}})
-
-
 def _counts_text(categories: pd.Series) -> str:
     counts = categories.dropna().value_counts()
     return _("; ").join(_("{category}: {n}").format(category=category_label(c), n=int(counts[c]))
@@ -237,7 +229,7 @@ def show_heatmap(run: RunData) -> None:
     matrix = category_matrix(run.results, run.units, run.indicators)
     title = _("Category of every unit and indicator ({cycle}, data to {year})").format(cycle=run.cycle_name,
                                                                                       year=run.as_of)
-    show_figure(category_heatmap(matrix, run.units, run.indicators, title=title), heatmap_alt(matrix))
+    show(category_heatmap(matrix, run.units, run.indicators, title=title), heatmap_alt(matrix))
 
 
 def show_areas(run: RunData) -> None:
@@ -247,7 +239,7 @@ def show_areas(run: RunData) -> None:
     alt = _("Stacked bar chart: for each of {n} Outline areas, the number of unit × indicator assessments in "
             "each category ({counts}). The table below gives the same counts.").format(
         n=len(counts), counts=_counts_text(run.targeted["category"]))
-    show_figure(area_bars(counts, title=title), alt)
+    show(area_bars(counts, title=title), alt)
 
 
 def show_regions(run: RunData) -> None:
@@ -258,7 +250,7 @@ def show_regions(run: RunData) -> None:
     alt = _("Heatmap: the mean probability of attaining each target (0 to 1, written in each cell) of the "
             "provinces of each of {regions} regions (rows) for {indicators} indicators (columns); green is high, "
             "red low.").format(regions=regional["region"].nunique(), indicators=regional["indicator_id"].nunique())
-    show_figure(regional_heatmap(regional, run.indicators,
+    show(regional_heatmap(regional, run.indicators,
                                  title=_("Mean probability of attaining each target, by region (provinces)")), alt)
 
 
@@ -269,7 +261,7 @@ def show_gaps(run: RunData) -> None:
         alt = _("Line charts, one for each of {n} indicators: the coefficient of variation across provinces (left "
                 "axis, solid) and the ratio of the highest to the lowest province (right axis, dashed) by year. "
                 "The sentences above say which gaps narrowed.").format(n=gaps["indicator_id"].nunique())
-        show_figure(gap_figure(gaps, run.indicators,
+        show(gap_figure(gaps, run.indicators,
                                title=_("Gaps between provinces by year (point values, data to {year})").format(
                                    year=run.as_of)), alt)
 
@@ -282,5 +274,5 @@ def show_urban_rural(run: RunData) -> None:
         alt = _("Line charts of the national series by year: rural and urban values of {names}, with the "
                 "rural/urban ratio written above each rural point. The sentences above give the first and last "
                 "years.").format(names=names)
-        show_figure(urban_rural_figure(pairs, run.indicators,
+        show(urban_rural_figure(pairs, run.indicators,
                                        title=_("Rural and urban child mortality, national series")), alt)

@@ -6,7 +6,6 @@ overview always describes exactly the run it sits beside.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,9 +13,9 @@ import pandas as pd
 
 from toolkit.contracts.cycles import CYCLES, Cycle
 from toolkit.contracts.results import CONTEXT_ROLE, targeted
-from toolkit.contracts.run_folder import RunFolder, data_file_paths
-from toolkit.core.errors import BatchError, Problem, ToolkitError
-from toolkit.core.i18n import DEFAULT_LANGUAGE, check_language, current_language, set_language
+from toolkit.contracts.run_folder import RunFolder, data_file_paths, run_language
+from toolkit.core.errors import BatchError, Problem
+from toolkit.core.i18n import DEFAULT_LANGUAGE, current_language, set_language
 from toolkit.core.paths import OUTPUTS_DIR
 from toolkit.inputs.catalog import load_indicators
 from toolkit.inputs.observations import load_observations
@@ -62,25 +61,14 @@ class RunData:
         return targeted(self.results)
 
 
-def run_language(run_dir: Path) -> str:
-    """The edition the run was made in (``language`` of its run.json), else the default edition.
-
-    The batch passes ``language`` to the notebook; this is for a notebook opened by hand on a finished run,
-    so that its overview is in the same edition as the run's unit pages."""
-    try:
-        recorded = json.loads(RunFolder(run_dir).manifest.read_text(encoding="utf-8")).get("language")
-        return check_language(recorded) if recorded else DEFAULT_LANGUAGE
-    except (OSError, ValueError, AttributeError, ToolkitError):
-        return DEFAULT_LANGUAGE
-
-
 def load_run(run_dir: str | Path = "", language: str = "") -> RunData:
     """Read a batch output folder ("" = ``toolkit.core.paths.OUTPUTS_DIR``) and the observation files it used.
 
     ``language``: the page's edition (zh or en; empty: the run's own, from its run.json, else the default),
     current from here on."""
     run_dir = Path(run_dir) if str(run_dir) else OUTPUTS_DIR
-    language = set_language(language or run_language(run_dir))
+    # A notebook opened by hand on a finished run is in the run's own edition (the batch passes it anyway).
+    language = set_language(language or run_language(RunFolder(run_dir).read_manifest()))
     results_path = run_dir / "results.csv"
     summaries = pd.DataFrame(RunFolder(run_dir).summaries()) if run_dir.is_dir() else pd.DataFrame()
     if not results_path.is_file() or summaries.empty:

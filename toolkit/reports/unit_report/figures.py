@@ -14,7 +14,6 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import display
 
 from toolkit.contracts.labels import area_label, category_label, local_name
 from toolkit.contracts.observations import is_point
@@ -22,7 +21,7 @@ from toolkit.core.i18n import N_, _
 from toolkit.engine.assess import Assessment
 from toolkit.engine.series import SERIES_BREAK
 from toolkit.inputs.catalog import unit_label
-from toolkit.reports.figures import png, theme
+from toolkit.reports.figures import show, theme
 from toolkit.reports.text import comparator_text, probability
 
 #: One legend entry for the fitted trend of every chart (the model differs between charts; the scorecard names it).
@@ -164,8 +163,8 @@ def show_figures(context) -> None:
         fig = area_figure(group, indicators, as_of=context.as_of, title=title,
                           comparison=context.comparison if len(context.comparison) else None,
                           comparison_label=comparison_label)
-        display(png(fig, dpi=REPORT_DPI), metadata={"image/png": {"alt": chart_alt_text(title, group, indicators)}})
-        plt.close(fig)
+        # Fixed size, not cropped: the report's panels line up from one area's figure to the next.
+        show(fig, chart_alt_text(title, group, indicators), dpi=REPORT_DPI, tight=False)
 
 
 def chart_alt_text(title: str, group: list[Assessment], indicators: pd.DataFrame) -> str:
