@@ -7,7 +7,10 @@ Methods (every one fitted on the SAME transformed scale as the engine, ``z = for
 same ``inverse()`` where natural-scale numbers are shown):
 
 * ``engine``: ``toolkit.engine.models.fit_trend`` with the production settings (``params/defaults.yaml``),
-  the stacked ensemble the reports use, its exact Student-t mixture quantiles (``Predictive.ppf``).
+  the ensemble the reports use, its exact Student-t mixture quantiles (``Predictive.ppf``);
+  ``engine_before``: the engine as it was before issue 14 (``selection="stacking"``: weights by stacking the
+  back-test, line + random walk with drift for series too short for one), so that before and after are
+  measured in one run.
 * statsforecast: ``AutoETS(model="AZN")`` (additive errors, no season, trend N / A / Ad chosen by AICc),
   ``AutoARIMA()``, ``AutoTheta()`` (its intervals are simulated), ``RandomWalkWithDrift()``; library
   defaults otherwise, ``season_length=1``.
@@ -35,6 +38,8 @@ Data sets:
     ``benchmarks/calibration.py``: same seed and stream, so series i is the calibration study's series
     i): 8-15 points, 30% with gaps, scored on the next 5 true values; Brier on the calibration study's
     target-like thresholds ``z_n + u h pace``;
+(s) the same generator with 4-7 points (seed + 1): the series too short for the engine to back-test,
+    where it uses its fixed short-series weights;
 (c) origin 2020: data to 2020 (``data/observations/national.csv``), scored against the 2021-2024
     values of ``data/observations/national_2021_2025.csv``; Brier on "the latest observed value in
     2021-2024 meets the 2030 Outline target" (absolute targets only).
@@ -63,7 +68,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
+from dataclasses import dataclass, field, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -104,10 +109,11 @@ I_CRPS = np.array([_IDX[round(float(t), 6)] for t in QUANTILE_GRID])
 SF_LEVELS = sorted({int(round(abs(200 * t - 100))) for t in TAUS if abs(t - 0.5) > 1e-9})
 Z_TAUS = norm.ppf(TAUS)
 
-METHODS = ("engine", "sf_AutoETS", "sf_AutoARIMA", "sf_AutoTheta", "sf_RWD", "sm_ETS", "sm_ARIMA", "sm_Theta",
+METHODS = ("engine", "engine_before", "sf_AutoETS", "sf_AutoARIMA", "sf_AutoTheta", "sf_RWD", "sm_ETS", "sm_ARIMA", "sm_Theta",
            "sm_LLT", "bayes_llt")
 LABELS = {
-    "engine": "engine (stacked ensemble)",
+    "engine": "engine (ensemble weighted by posterior model probabilities)",
+    "engine_before": "the engine before issue 14 (weights by back-test stacking; selection: stacking)",
     "sf_AutoETS": "statsforecast AutoETS (AZN)",
     "sf_AutoARIMA": "statsforecast AutoARIMA",
     "sf_AutoTheta": "statsforecast AutoTheta",
@@ -118,7 +124,9 @@ LABELS = {
     "sm_LLT": "statsmodels UnobservedComponents LLT",
     "bayes_llt": "grid-Bayesian local linear trend",
 }
-DATASETS = {"a": "hindcast", "b": "simulated", "c": "origin2020"}
+DATASETS = {"a": "hindcast", "b": "simulated", "s": "simulated_short", "c": "origin2020"}
+#: Lengths of the simulated series: (b) those the calibration study uses, (s) too short to back-test.
+LENGTHS = {"b": (8, 15), "s": (4, 7)}
 #: Scored in place of a method whose fit failed on a series (if it failed too, the series is dropped).
 FALLBACK = "sf_RWD"
 
@@ -152,6 +160,15 @@ def _gauss(mean, se) -> np.ndarray:
 
 def m_engine(years, z, fyears):
     return fit_trend(years, z, SETTINGS.trend).predictive(fyears).ppf(TAUS)
+
+
+#: The engine as it was before issue 14 (commit 42b0a89), kept as ``selection="stacking"``: weights from stacking
+#: the back-test, and an equal mixture of the line and the random walk with drift for series too short for one.
+BEFORE = replace(SETTINGS.trend, selection="stacking")
+
+
+def m_engine_before(years, z, fyears):
+    return fit_trend(years, z, BEFORE).predictive(fyears).ppf(TAUS)
 
 
 def _sf(make):
@@ -299,7 +316,7 @@ def m_bayes_llt(years, z, fyears):
 
 
 def method_table() -> dict:
-    return {"engine": m_engine, **_sf_models(), "sm_ETS": m_sm_ets, "sm_ARIMA": m_sm_arima,
+    return {"engine": m_engine, "engine_before": m_engine_before, **_sf_models(), "sm_ETS": m_sm_ets, "sm_ARIMA": m_sm_arima,
             "sm_Theta": m_sm_theta, "sm_LLT": m_sm_llt, "bayes_llt": m_bayes_llt}
 
 
@@ -366,9 +383,10 @@ def hindcast_tasks() -> list[Task]:
     return tasks
 
 
-def simulated_tasks(n_series: int, seed: int, processes=CORE, horizon: int = 5, lengths=(8, 15),
-                    irregular_share: float = 0.3) -> list[Task]:
-    """(b): the calibration study's series (same generator calls, same stream per process)."""
+def simulated_tasks(n_series: int, seed: int, processes=CORE, horizon: int = 5, lengths=LENGTHS["b"],
+                    irregular_share: float = 0.3, dataset: str = "simulated") -> list[Task]:
+    """(b): the calibration study's series (same generator calls, same stream per process); (s) the same
+    generator with ``lengths`` 4-7, the series the engine cannot back-test."""
     tasks = []
     for process in processes:
         rng = np.random.default_rng([seed, PROCESSES.index(process)])
@@ -380,7 +398,7 @@ def simulated_tasks(n_series: int, seed: int, processes=CORE, horizon: int = 5, 
             pace = (s.z[-1] - s.z[0]) / (s.years[-1] - s.years[0])
             thr = s.z[-1] + rng.uniform(-0.5, 2.0, size=h.size) * h * pace
             tasks.append(Task(
-                "simulated", f"{process}#{i}", f"{process}#{i}", process, s.years.astype(float), s.z,
+                dataset, f"{process}#{i}", f"{process}#{i}", process, s.years.astype(float), s.z,
                 s.future_years.astype(float), s.future_z, event_years=s.future_years.astype(float),
                 event_thr=thr, event_low=np.ones(h.size, bool), event_outcome=s.future_z <= thr))
     return tasks
@@ -645,7 +663,9 @@ def failure_table(status: pd.DataFrame) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--series", type=int, default=300, help="simulated series per process (b)")
-    ap.add_argument("--processes", default=",".join(CORE), help="simulated processes (b)")
+    ap.add_argument("--short-series", type=int, default=300,
+                    help="simulated series per process of 4-7 points (s; seed + 1)")
+    ap.add_argument("--processes", default=",".join(CORE), help="simulated processes (b, s)")
     ap.add_argument("--seed", type=int, default=20240601, help="simulation seed (that of benchmarks/calibration.py)")
     ap.add_argument("--boot", type=int, default=1000, help="bootstrap replicates")
     ap.add_argument("--boot-seed", type=int, default=7)
@@ -660,9 +680,12 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown methods {unknown}; choose from {METHODS}")
 
     started = time.perf_counter()
-    tasks = {"a": hindcast_tasks(), "b": simulated_tasks(args.series, args.seed, tuple(args.processes.split(","))),
+    processes = tuple(args.processes.split(","))
+    tasks = {"a": hindcast_tasks(), "b": simulated_tasks(args.series, args.seed, processes),
+             "s": simulated_tasks(args.short_series, args.seed + 1, processes, lengths=LENGTHS["s"],
+                                  dataset=DATASETS["s"]),
              "c": origin2020_tasks()}
-    everything = run_all([t for k in "abc" for t in tasks[k]], names, args.workers)
+    everything = run_all([t for k in DATASETS for t in tasks[k]], names, args.workers)
     elapsed = time.perf_counter() - started
     F, E, S = everything
     if args.csv:
@@ -681,9 +704,10 @@ def main(argv: list[str] | None = None) -> int:
            f"failed fit is scored as `{FALLBACK}`'s forecast of that series (counted under `failed`).\n",
            "Methods: " + "; ".join(f"`{m}` {LABELS[m]}" for m in names) + ".\n"]
     titles = {"a": "(a) Hindcasts of the real national series, origins 2012-2019, years to 2020",
-              "b": "(b) Simulated series with known truth (next 5 years)",
+              "b": "(b) Simulated series with known truth, 8-15 points (next 5 years)",
+              "s": "(s) Simulated series too short to back-test, 4-7 points (next 5 years)",
               "c": "(c) Origin 2020, scored on the national values 2021-2024"}
-    for key in "abc":
+    for key in DATASETS:
         ds = DATASETS[key]
         f, e, s = F[F["dataset"] == ds], E[E["dataset"] == ds], S[S["dataset"] == ds]
         if not len(s):
@@ -695,10 +719,10 @@ def main(argv: list[str] | None = None) -> int:
                    f"and its fallback both failed), {len(ep) // max(len(names), 1)} events for the Brier "
                    f"score, {fp['cluster'].nunique()} bootstrap clusters.\n")
         out.append("### Per method, pooled\n")
-        out.append(markdown(summary(fp, ep, s, names, mape=key != "b")))
+        out.append(markdown(summary(fp, ep, s, names, mape=key in "ac")))
         out.append("\n### Difference to the engine (method - engine), 90% cluster-bootstrap interval\n")
         out.append(markdown(bootstrap_diffs(fp, ep, names, args.boot, args.boot_seed)))
-        group_word = "process" if key == "b" else "indicator"
+        group_word = "indicator" if key in "ac" else "process"
         out.append(f"\n### Scaled CRPS by {group_word}\n")
         out.append(markdown(by_group(fp, names, "crps")))
         out.append(f"\n### Coverage 80% / 95% by {group_word}\n")

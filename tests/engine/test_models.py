@@ -291,11 +291,15 @@ def test_predictive_drops_negligible_components():
 # --- model choice -----------------------------------------------------------------------------------
 
 def test_short_series_use_the_documented_default(noisy):
+    """Too short to back-test: stacking falls back to its fixed weights, the ensemble's posterior weights
+    need no back-test (tests/engine/test_evidence.py)."""
     years, z = noisy
-    fit = fit_trend(years[-6:], z[-6:])
+    fit = fit_trend(years[-6:], z[-6:], TrendSettings(selection="stacking"))
     assert fit.backtest is None and fit.name == "ensemble"
     used = {m: w for m, w in fit.weights.items() if w > 0}
     assert used == DEFAULT_WEIGHTS
+    ensemble = fit_trend(years[-6:], z[-6:])
+    assert ensemble.backtest is None and set(ensemble.weights) == {"linear", "drift", "damped"}
     assert "recent" not in fit.components          # identical to linear on 6 points
     assert fit_trend(years[-6:], z[-6:], TrendSettings(selection="best")).name == "linear"
 
@@ -400,3 +404,4 @@ def test_drift_model_vectorised_over_origins_equals_separate_fits(noisy):
         alone = model.estimate(t[:k], z[:k], np.ones((1, k)))
         assert_allclose(batch["d"][row], alone["d"][0], rtol=1e-12)
         assert_allclose(batch["s"][row], alone["s"][0], rtol=1e-12)
+

@@ -121,7 +121,12 @@ def test_the_final_evaluation_words_observations_nowcasts_censored_years_and_con
     # injury: 2020 not in the data, so a nowcast, against 22.41 x 5/6 = 18.675 (the published-difference base)
     assert rows.loc["injury_mortality_u18", "category"] == "nowcast_met"
     assert rows.loc["injury_mortality_u18", "target_value"] == pytest.approx(22.41 * 5 / 6)
-    assert "nowcast 10.48" in scorecard
+    # the nowcast is a forecast, worded as one: between the OLS line through log(15.82, 15.09, 13.18, 11.42)
+    # in 2015-2017 and 2019 (exp of its 2020 value: 10.45, numpy.polyfit) and the last value, as the short-series
+    # mixture of the line and the damped random walk (which slows the decline) should be
+    nowcast = rows.loc["injury_mortality_u18", "forecast"]
+    assert 10.45 < nowcast < 11.42
+    assert f"nowcast {nowcast:.2f} [" in scorecard
     # vaccination: '> 90' in 2019 decides nothing, '> 99' in 2017 proves >= 95
     assert "met in 2017 (&gt; 99.00); the later bound does not decide" in scorecard
     # the Women's Outline's targets are shown as context and not counted

@@ -10,7 +10,7 @@ from __future__ import annotations
 #: Names of the candidate trend models, in the order reports list them.
 MODEL_NAMES: tuple[str, ...] = ("linear", "recent", "drift", "damped")
 #: Ways of combining candidates besides naming a single model.
-SELECTION_MODES = ("ensemble", "best")
+SELECTION_MODES = ("ensemble", "stacking", "best")
 #: Scales a trend may be fitted on (``data/indicators.csv`` uses the first three).
 TRANSFORM_NAMES: tuple[str, ...] = ("log", "logit", "identity", "saturating")
 #: Keys of ``categories``: lower bounds of P(attain) for each forecast category.

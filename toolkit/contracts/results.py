@@ -63,7 +63,7 @@ EXTRA_COLUMNS = ["area", "direction", "unit", "transform", "n_censored", "latest
 FLAG_TEXT = {
     "censored": N_("some values are published only as bounds (e.g. 'above 99%'); they are not fitted as points"),
     "gaps": N_("years are missing between the first and the latest observation"),
-    "short_series": N_("too few points for back-testing; the model choice is a documented default"),
+    "short_series": N_("few observations: the model weights and the intervals rest on little data"),
     "outlier": N_("a point lies more than 3 residual standard deviations from the linear trend"),
     "break": N_("the CUSUM test on the linear trend's residuals suggests a structural break (p < 0.05)"),
     "at_bound": N_("a value sits at the indicator's hard bound (e.g. 0 or 100), where the scale is clipped"),

@@ -41,12 +41,13 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from toolkit.contracts.params import MIN_TREND_POINTS, MODEL_NAMES
-from toolkit.engine import selection
+from toolkit.contracts.params import MIN_TREND_POINTS, MODEL_NAMES, SELECTION_MODES
+from toolkit.engine import evidence, selection
 from toolkit.engine.predictive import SCALE_FLOOR, Predictive
 
 __all__ = [
@@ -77,9 +78,11 @@ class InsufficientDataError(ValueError):
 class TrendSettings:
     """Options of :func:`fit_trend` (validated on construction).
 
-    ``selection`` is ``"ensemble"`` (mixture weighted by back-test stacking), ``"best"`` (the candidate
-    with the best back-test log score) or one candidate name. Series shorter than
-    ``min_backtest_points`` use :data:`toolkit.engine.selection.DEFAULT_WEIGHTS` instead of back-testing.
+    ``selection`` is ``"ensemble"`` (mixture weighted by the members' posterior probabilities,
+    :mod:`toolkit.engine.evidence`), ``"stacking"`` (mixture weighted by back-test stacking, the earlier
+    default), ``"best"`` (the candidate with the best back-test log score) or one candidate name.
+    ``stacking`` and ``best`` give series shorter than ``min_backtest_points``
+    :data:`toolkit.engine.selection.DEFAULT_WEIGHTS` instead of back-testing.
     """
 
     candidates: tuple[str, ...] = CANDIDATES
@@ -96,8 +99,8 @@ class TrendSettings:
         unknown = [c for c in self.candidates if c not in CANDIDATES]
         if unknown or not self.candidates:
             raise ValueError(f"unknown or no candidate models {unknown}; choose from {CANDIDATES}")
-        if self.selection not in ("ensemble", "best", *self.candidates):
-            raise ValueError(f"selection must be 'ensemble', 'best' or one of {self.candidates}, "
+        if self.selection not in (*SELECTION_MODES, *self.candidates):
+            raise ValueError(f"selection must be one of {SELECTION_MODES} or of {self.candidates}, "
                              f"got {self.selection!r}")
         if self.min_points < MIN_TREND_POINTS:
             raise ValueError(f"min_points must be at least {MIN_TREND_POINTS} (the drift model needs 3 increments)")
@@ -263,20 +266,29 @@ class TrendFit:
     components: dict[str, _Component] = field(repr=False)
     _backtest: selection.Backtest | None = field(default=None, repr=False)
     _origin: float = field(default=0.0, repr=False)   # the year t = 0 of the fitted parameters
+    _run_backtest: Callable[[], selection.Backtest | None] | None = field(default=None, repr=False)
+
+    def _backtested(self) -> selection.Backtest | None:
+        """The back-test, run on first use when the weights did not need it (the ensemble's do not)."""
+        if self._backtest is None and self._run_backtest is not None:
+            self._backtest, self._run_backtest = self._run_backtest(), None
+        return self._backtest
 
     @property
     def backtest(self):
-        """Back-test table (pandas DataFrame), built on first access; ``None`` if not back-tested."""
-        if self._backtest is None:
+        """Back-test table (pandas DataFrame), built on first access; ``None`` if too short to back-test."""
+        bt = self._backtested()
+        if bt is None:
             return None
         if not hasattr(self, "_backtest_df"):
-            self._backtest_df = selection.backtest_frame(self._backtest)
+            self._backtest_df = selection.backtest_frame(bt)
         return self._backtest_df
 
     @property
     def scores(self) -> dict[str, float]:
-        """Mean back-test log score per model (empty when not back-tested)."""
-        return {} if self._backtest is None else dict(self._backtest.mean_log_score)
+        """Mean back-test log score per model (empty when too short to back-test)."""
+        bt = self._backtested()
+        return {} if bt is None else dict(bt.mean_log_score)
 
     def predictive(self, years) -> Predictive:
         """Predictive distribution on the z scale for each of ``years`` (vectorised)."""
@@ -354,13 +366,22 @@ def fit_trend(years: np.ndarray, z: np.ndarray, settings: TrendSettings | None =
     if (n <= settings.recent_window and "recent" in models and len(models) > 1
             and settings.selection != "recent"):
         del models["recent"]   # identical to 'linear' on a series no longer than the window
-    bt = None
-    if n >= settings.min_backtest_points:
-        bt = selection.backtest(t, z, models, min_train=settings.backtest_min_train,
-                                horizon=settings.backtest_horizon, year_offset=years[-1])
-    weights, name = selection.choose(list(models), bt, settings)
+
+    def run_backtest() -> selection.Backtest | None:
+        if n < settings.min_backtest_points:
+            return None
+        return selection.backtest(t, z, models, min_train=settings.backtest_min_train,
+                                  horizon=settings.backtest_horizon, year_offset=years[-1])
+
+    names = list(models)
+    if settings.selection == "ensemble":
+        damping = models["damped"].grid.ravel() if "damped" in models else DAMPING_GRID
+        weights, name, bt = evidence.posterior_weights(years, z, names, tuple(damping)), "ensemble", None
+    else:
+        bt = run_backtest() if settings.selection in ("stacking", "best") else None
+        weights, name = selection.choose(names, bt, settings)
     W = np.ones((1, n))
     components = {m: _Component(mod, mod.estimate(t, z, W)) for m, mod in models.items()}
     return TrendFit(name=name, weights=weights, n_obs=n, first_year=int(years[0]),
                     last_year=int(years[-1]), settings=settings, components=components, _backtest=bt,
-                    _origin=float(years[-1]))
+                    _origin=float(years[-1]), _run_backtest=None if bt is not None else run_backtest)

@@ -1,24 +1,24 @@
-"""Model choice: rolling-origin back-testing on the series itself, and weights from the scores.
+"""Back-testing and the back-test's weight rules: stacking, and the best single model.
 
 statsmodels has no rolling-origin cross-validation, so the expanding-window loop is written here, and
 vectorised: every origin is a row of a 0/1 training mask and each candidate model fits all origins in
-one pass (see :mod:`toolkit.engine.models`).
+one pass (see :mod:`toolkit.engine.models`). The default ``ensemble`` does not use it for its weights
+(they are posterior probabilities, :mod:`toolkit.engine.evidence`); the back-test is then a diagnostic,
+run when the fit's ``backtest`` is first read.
 
-Rule (documented in ``docs/methods.md``, "Model choice")
---------------------------------------------------------
+Rules (documented in ``docs/methods.md``, "Model choice")
+---------------------------------------------------------
 * Origins: training sets are the first ``k`` points for ``k = backtest_min_train .. n-1``. Each origin
   forecasts the later points that lie at most ``backtest_horizon`` years after its last year.
 * Score: the log predictive density (log score, a strictly proper score) of each held-out ``z``.
-* ``ensemble`` weights: *stacking* of the predictive distributions ([1]_): the weights maximise the
-  back-test log score of the mixture, ``sum_j log sum_m w_m p_m(z_j)``, with a symmetric Dirichlet
-  prior adding ``stacking_prior`` pseudo-counts per model (shrinks towards equal weights when the
-  back-test is short). Solved by EM, which is the closed-form update
+* ``stacking`` weights (the earlier default ensemble): *stacking* of the predictive distributions
+  ([1]_): the weights maximise the back-test log score of the mixture, ``sum_j log sum_m w_m p_m(z_j)``,
+  with a symmetric Dirichlet prior adding ``stacking_prior`` pseudo-counts per model (shrinks towards
+  equal weights when the back-test is short). Solved by EM, which is the closed-form update
   ``w_m <- (sum_j r_mj + a) / (J + M a)`` with responsibilities ``r_mj``.
 * ``best``: the model with the highest mean back-test log score.
 * Series shorter than ``min_backtest_points``: :data:`DEFAULT_WEIGHTS`, an equal mixture of the
-  straight line and the random walk with drift (they bracket the two usual failure modes:
-  too-narrow intervals when the series wanders, too-wide ones when it is a clean trend); ``best``
-  then means ``linear``.
+  straight line and the random walk with drift; ``best`` then means ``linear``.
 
 References
 ----------
@@ -138,9 +138,10 @@ def stacking_weights(log_score: np.ndarray, *, prior: float = 1.0, tol: float = 
 
 
 def choose(names: list[str], bt: Backtest | None, settings) -> tuple[dict[str, float], str]:
-    """Weights per model and the fit's name (``"ensemble"`` or a model) under ``settings.selection``."""
+    """Weights per model and the fit's name (``"ensemble"`` or a model) under ``settings.selection``
+    (``stacking``, ``best`` or a model name; the default ``ensemble`` is weighted by :mod:`toolkit.engine.evidence`)."""
     sel = settings.selection
-    if sel not in ("ensemble", "best"):
+    if sel not in ("stacking", "best"):
         return {sel: 1.0}, sel
     if bt is None:
         w = {m: DEFAULT_WEIGHTS.get(m, 0.0) for m in names}
