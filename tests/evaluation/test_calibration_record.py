@@ -43,11 +43,17 @@ def test_the_cache_key_changes_with_the_inputs(tmp_path, monkeypatch):
 
 def test_the_reading_follows_the_measured_coverage():
     base = calibration.calibration_record()
-    wide = calibration.CalibrationRecord(**{**base.__dict__, "coverage80": 0.95})
-    narrow = calibration.CalibrationRecord(**{**base.__dict__, "coverage80": 0.6})
-    near = calibration.CalibrationRecord(**{**base.__dict__, "coverage80": 0.8})
+
+    def record(c80, c95):
+        return calibration.CalibrationRecord(**{**base.__dict__, "coverage80": c80, "coverage95": c95})
+
+    wide, narrow, near, mixed = record(0.95, 0.99), record(0.6, 0.85), record(0.8, 0.95), record(0.89, 0.94)
     with language("en"):
         assert "wider than their nominal level" in wide.reading() and "over-confident" in narrow.reading()
         assert "close to their nominal level" in near.reading()
+        # the hindcast of issue 14: 80% intervals wide, 95% within their range -> no overall verdict
+        assert "neither systematically cautious" in mixed.reading()
+        assert "neither" in record(0.89, 0.90).reading()
     with language("zh"):
         assert "偏于保守" in wide.reading() and "确定性被高估" in narrow.reading() and "接近名义水平" in near.reading()
+        assert "既不" in mixed.reading()

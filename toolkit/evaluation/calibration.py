@@ -51,12 +51,18 @@ class CalibrationRecord:
             rule=_(self.best_rule)) + " " + self.reading()
 
     def reading(self) -> str:
-        """What the coverage says about the intervals (and so about P(attain)), with a 5-point tolerance."""
-        if self.coverage80 > 0.85:
+        """What the coverage says about the intervals (and so about P(attain)): each level against the
+        calibration goal (75-85% for the 80% interval, 92-97% for the 95% one), both levels read together."""
+        side80 = (self.coverage80 > 0.85) - (self.coverage80 < 0.75)    # +1 wide, -1 narrow, 0 close
+        side95 = (self.coverage95 > 0.97) - (self.coverage95 < 0.92)
+        if side80 >= 0 and side95 >= 0 and side80 + side95 == 2:
             return _("The intervals are wider than their nominal level: read P(attain) as cautious.")
-        if self.coverage80 < 0.75:
+        if side80 <= 0 and side95 <= 0 and side80 + side95 == -2:
             return _("The intervals are narrower than their nominal level: read P(attain) as over-confident.")
-        return _("The intervals hold close to their nominal level.")
+        if side80 == side95 == 0:
+            return _("The intervals hold close to their nominal level.")
+        return _("One interval level is outside its nominal range and the other is not: P(attain) is neither "
+                 "systematically cautious nor systematically over-confident.")
 
 
 def calibration_record(cache_dir: str | Path | None = None) -> CalibrationRecord:

@@ -312,8 +312,8 @@ def error_tables(errors: pd.DataFrame, indicators: pd.DataFrame) -> HTML:
         by_indicator[_(label) if label else _model(model)] = [_cell(v) for v in per[model]]
     return html(_caption(_("MAPE (%) by method and years ahead of the origin")) + table(by_horizon)
                 + _p(_("By indicator (all horizons together). Differences between indicators are larger than between "
-                       "methods: no single extrapolation wins everywhere, which is why the reports weight several "
-                       "models by how well each forecast the series' own past."))
+                       "methods: no single extrapolation wins everywhere, which is why the reports average several "
+                       "models, each weighted by how probable it is given the series."))
                 + _caption(_("MAPE (%) by indicator and method, all horizons")) + table(by_indicator))
 
 
