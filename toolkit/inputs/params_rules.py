@@ -342,7 +342,7 @@ def cross_problems(values: Mapping[str, Any], lines: Mapping[str, int]) -> list[
     selection, models = values.get("model_selection"), values.get("models", ())
     if selection in MODEL_NAMES and selection not in models:
         problems.append(Problem(f"key 'model_selection': model '{selection}' is not among models {list(models)}",
-                                "add it to `models` or choose ensemble/best", row=lines.get("model_selection")))
+                                "add it to `models` or choose ensemble, stacking or best", row=lines.get("model_selection")))
     as_of = values.get("as_of", YEAR_MIN)
     if as_of == LATEST and values.get("cycle") in CYCLES:  # the latest year is at most the cycle's end
         as_of = CYCLES[values["cycle"]].end_year
