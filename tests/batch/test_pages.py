@@ -9,7 +9,6 @@ import hashlib
 import json
 import re
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -17,6 +16,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from openpyxl import load_workbook
+from page_text import page_text
 
 from toolkit.batch import manifest as manifest_module
 from toolkit.batch.index_page import index_context, write_index
@@ -75,27 +75,6 @@ def rows(index: str) -> dict[str, str]:
     return {part.split('"')[0]: part.split("</tr>")[0] for part in index.split('data-unit="')[1:]}
 
 
-class Visible(HTMLParser):
-    """The text a reader sees: no tags, no script or style, attribute values left out."""
-
-    def __init__(self, text: str):
-        super().__init__()
-        self.chunks: list[str] = []
-        self._skip = 0
-        self.feed(text)
-        self.text = " ".join(" ".join(self.chunks).split())
-
-    def handle_starttag(self, tag, attrs):
-        self._skip += tag in ("script", "style")
-
-    def handle_endtag(self, tag):
-        self._skip -= tag in ("script", "style")
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.chunks.append(data)
-
-
 def test_index_escapes_text_from_data_and_errors(tmp_path):
     write_unit(tmp_path, "beijing", name_en=EVIL, achieved=2)
     info = run_info(unit("beijing"), unit("tianjin", "failed", {"ename": "ValueError", "evalue": f'bad "{EVIL}"',
@@ -135,8 +114,8 @@ def test_the_edition_of_a_run_is_read_from_run_json_at_the_top_or_in_settings():
 def test_index_in_each_edition_names_categories_regions_status_and_the_cycle(tmp_path):
     write_unit(tmp_path, "beijing", synthetic=True, on_track=2)
     info = run_info(unit("beijing"), unit("hebei", "failed", {"ename": "KeyError", "evalue": "'x'"}))
-    zh = Visible(write_index(tmp_path, info, language="zh").read_text(encoding="utf-8")).text
-    en = Visible(write_index(tmp_path, info, language="en").read_text(encoding="utf-8")).text
+    zh = page_text(write_index(tmp_path, info, language="zh").read_text(encoding="utf-8"))
+    en = page_text(write_index(tmp_path, info, language="en").read_text(encoding="utf-8"))
     assert "北京市（Beijing）" in zh and "Beijing (北京市)" in en
     assert "东部地区" in zh and "eastern region" in en and "东部地区" not in en
     assert "按期可达标" in zh and "on track" in en and "按期可达标" not in en
@@ -154,7 +133,7 @@ def test_index_zh_edition_is_written_in_chinese(tmp_path):
                     extras=[{"name": "overview", "status": "ok", "html": "overview.html"}], lang="zh")
     (tmp_path / "results.csv").write_text("unit_id\n", encoding="utf-8")
     (tmp_path / "results.xlsx").write_bytes(b"")
-    text = Visible(write_index(tmp_path, info).read_text(encoding="utf-8")).text
+    text = page_text(write_index(tmp_path, info).read_text(encoding="utf-8"))
     not_words = [*ids, "outline-2011-2020", "results.xlsx", "results.csv", "run.json", "toolkit", "ValueError", "abc"]
     for token in sorted(not_words, key=len, reverse=True):
         text = text.replace(token, " ")
@@ -162,7 +141,7 @@ def test_index_zh_edition_is_written_in_chinese(tmp_path):
     latin = len(re.findall(r"[A-Za-z]", text))
     print(f"zh index of {len(ids)} units: {cjk} CJK characters, {latin} Latin letters")
     assert cjk > latin, (cjk, latin, text)
-    en = Visible(write_index(tmp_path, info, language="en").read_text(encoding="utf-8")).text
+    en = page_text(write_index(tmp_path, info, language="en").read_text(encoding="utf-8"))
     assert len(re.findall(r"[A-Za-z]", en)) > 3 * len(re.findall(r"[\u4e00-\u9fff]", en))
 
 
@@ -215,7 +194,7 @@ def test_index_of_a_run_that_has_not_completed_says_so(tmp_path, lang, running, 
     info.update(status="interrupted", finished_units=["national"])
     html = write_index(tmp_path, info).read_text(encoding="utf-8")
     assert interrupted in html and finished in html and 'data-run-status="interrupted"' in html
-    text = Visible(html).text
+    text = page_text(html)
     assert "不使用此后的观测值" not in text and "later observations ignored" not in text  # no as-of year known yet
     assert "results.csv" not in text  # not written yet: no link
 

@@ -8,42 +8,22 @@ indicators (ASCII slugs), and numbers.
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+
+from page_text import page_text
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LATIN = re.compile(r"[A-Za-z]")
 #: ids and paths: slugs with an underscore, dotted file names, paths with a slash.
 NOT_PROSE = re.compile(r"\S*[/\\]\S*|\b[a-z0-9]+(?:_[a-z0-9]+)+\b|\b\w+\.(?:csv|xlsx|md|yaml|html|json)\b")
+#: Besides scripts and styles, code (file paths) and the head (the title repeats the heading) are not prose.
+PROSE_SKIP = frozenset({"script", "style", "code", "head", "title"})
 
 
-class _Visible(HTMLParser):
-    SKIP = {"script", "style", "code", "head", "title"}
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.SKIP:
-            self._skip += 1
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIP and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
-def visible_text(html: str) -> str:
-    parser = _Visible()
-    parser.feed(html)
-    return NOT_PROSE.sub(" ", " ".join(parser.parts))
+def prose_text(html: str) -> str:
+    return NOT_PROSE.sub(" ", page_text(html, PROSE_SKIP))
 
 
 def script_counts(html: str) -> tuple[int, int]:
     """(CJK characters, Latin letters) of the page's visible prose."""
-    text = visible_text(html)
+    text = prose_text(html)
     return len(CJK.findall(text)), len(LATIN.findall(text))
