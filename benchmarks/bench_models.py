@@ -26,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from toolkit.engine.models import TrendSettings, fit_trend  # noqa: E402
 from toolkit.evaluation.simulate import PROCESSES, simulate  # noqa: E402
 
-
 STACKING = TrendSettings(selection="stacking")
 
 

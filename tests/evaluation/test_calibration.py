@@ -33,14 +33,18 @@ def band(level: float, n_se: float = 3.0) -> tuple[float, float]:
     return lo - n_se * SE[level], hi + n_se * SE[level]
 
 
-@pytest.fixture(scope="module")
-def pits() -> pd.DataFrame:
+def _pits(seed: int, lengths: tuple[int, int]) -> pd.DataFrame:
     frames = []
     for k, process in enumerate(CORE):
-        p, _ = calibration_records(process, N_SERIES, rng=np.random.default_rng([7, k]),
-                                   settings=TrendSettings())
+        p, _ = calibration_records(process, N_SERIES, rng=np.random.default_rng([seed, k]),
+                                   settings=TrendSettings(), lengths=lengths)
         frames.append(p)
     return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def pits() -> pd.DataFrame:
+    return _pits(7, (8, 15))
 
 
 def coverage(pit: pd.Series, level: float) -> float:
@@ -83,12 +87,7 @@ def test_ensemble_errs_on_the_safe_side_where_it_errs(pits):
 
 @pytest.fixture(scope="module")
 def pits_short() -> pd.DataFrame:
-    frames = []
-    for k, process in enumerate(CORE):
-        p, _ = calibration_records(process, N_SERIES, rng=np.random.default_rng([8, k]),
-                                   settings=TrendSettings(), lengths=(4, 7))
-        frames.append(p)
-    return pd.concat(frames, ignore_index=True)
+    return _pits(8, (4, 7))
 
 
 @pytest.mark.parametrize("level", [0.8, 0.95])

@@ -375,8 +375,7 @@ def fit_trend(years: np.ndarray, z: np.ndarray, settings: TrendSettings | None =
 
     names = list(models)
     if settings.selection == "ensemble":
-        damping = models["damped"].grid.ravel() if "damped" in models else DAMPING_GRID
-        weights, name, bt = evidence.posterior_weights(years, z, names, tuple(damping)), "ensemble", None
+        weights, name, bt = evidence.posterior_weights(years, z, names, DAMPING_GRID), "ensemble", None
     else:
         bt = run_backtest() if settings.selection in ("stacking", "best") else None
         weights, name = selection.choose(names, bt, settings)
