@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolkit.batch import kernels
 from toolkit.batch.pages import error_notebook, render_html
 from toolkit.core import io
 from toolkit.core.i18n import _, current_language, language
@@ -36,7 +37,12 @@ KERNEL_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 #: ipykernel 7 logs a TCP-without-encryption warning at every start; 32 copies of it bury real problems.
 #: (and an ERROR line when a failed unit's kernel is shut down). Cell output and warnings still go into the
 #: notebook, and every failure is reported by the batch itself.
-KERNEL_ARGS = ("--IPKernelApp.log_level=CRITICAL",)
+#: No IPython history database: a batch's kernels are not sessions anyone scrolls back through, parallel
+#: kernels would contend for one SQLite file, and a warm kernel's counter restarting at 1 collides with it.
+KERNEL_ARGS = ("--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False")
+#: The id of papermill's injected-parameters cell: papermill draws a random one, which made two runs of the
+#: same unit differ in the notebook and on the page.
+INJECTED_CELL_ID = "injected-parameters"
 START_RETRIES = 2
 START_TIMEOUT = 60.0
 
@@ -61,6 +67,8 @@ class Job:
     cell_timeout: float | None = None  # seconds one cell may run before the job fails (None: no limit)
     language: str = ""  # the page's edition (its <html lang>); "" = the default edition
     nav: tuple[tuple[str, str], ...] = ()  # (label, href) links at the top of the page
+    kernel: str = "fresh"  # "warm": run on this worker's warm kernel (toolkit.batch.kernels); "fresh": a new one
+    warm_imports: tuple[str, ...] = ()  # what a warm kernel imports once (kernels.warm_imports of the template)
 
 
 @dataclass
@@ -122,11 +130,28 @@ def is_startup_failure(exc: BaseException) -> bool:
 
 
 def _fix_output_path(tmp: Path, final: Path) -> None:
-    """Papermill recorded the temporary file as ``output_path``; record the real one (cheap JSON edit)."""
+    """Papermill recorded the temporary file as ``output_path``; record the real one (cheap JSON edit), and give
+    the injected-parameters cell a fixed id, so a unit's notebook and page are the same from run to run."""
     nb = json.loads(tmp.read_text(encoding="utf-8"))
     nb.setdefault("metadata", {}).setdefault("papermill", {})["output_path"] = str(final)
+    for cell in nb.get("cells", []):
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []) and "id" in cell:
+            cell["id"] = INJECTED_CELL_ID
     tmp.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False, separators=(",", ": ")) + "\n",
                    encoding="utf-8")
+
+
+def _warm_kernel(job: Job) -> dict[str, Any]:
+    """``km=`` of this worker's warm kernel for a warm job ({} for a fresh one, or when warming up failed: the
+    notebook then runs in a fresh kernel, where the failure shows in its own cell)."""
+    if job.kernel != "warm":
+        return {}
+    try:
+        kernel = kernels.acquire(kernel_name=KERNEL_NAME, cwd=job.cwd, extra_arguments=KERNEL_ARGS,
+                                 imports=job.warm_imports, start_timeout=job.start_timeout)
+    except Exception:  # noqa: BLE001 - a broken warm-up must not hide the notebook's own error
+        return {}
+    return {"km": kernel.km}
 
 
 def _execute(job: Job) -> BaseException | None:
@@ -135,6 +160,7 @@ def _execute(job: Job) -> BaseException | None:
     from papermill.exceptions import PapermillExecutionError  # part of papermill's 2.9 s
 
     cell_error: list[BaseException] = []
+    warm = _warm_kernel(job)
 
     def _write(tmp: Path) -> None:
         with warnings.catch_warnings():  # the temporary name does not end in .ipynb; papermill warns
@@ -144,7 +170,7 @@ def _execute(job: Job) -> BaseException | None:
                     str(job.template), str(tmp), parameters=job.parameters, kernel_name=KERNEL_NAME,
                     language="python", progress_bar=False, request_save_on_cell_execute=False,
                     start_timeout=job.start_timeout, cwd=str(job.cwd), record_timing=False,
-                    extra_arguments=list(KERNEL_ARGS), execution_timeout=job.cell_timeout,
+                    extra_arguments=list(KERNEL_ARGS), execution_timeout=job.cell_timeout, **warm,
                 )
             except PapermillExecutionError as exc:  # the notebook with its error cell was written
                 cell_error.append(exc)
@@ -168,6 +194,8 @@ def execute_job(job: Job) -> Outcome:
         try:
             cell_error = _execute(job)
         except Exception as exc:  # noqa: BLE001 - every failure becomes the unit's status
+            if job.kernel == "warm":
+                kernels.release(failed=True)
             if is_startup_failure(exc) and attempt <= START_RETRIES:
                 time.sleep(0.5 * attempt)
                 continue
@@ -177,6 +205,8 @@ def execute_job(job: Job) -> Outcome:
         if cell_error is not None:
             outcome.fail(cell_error)
         break
+    if job.kernel == "warm":
+        kernels.release(failed=not outcome.ok)  # a kernel that failed a notebook is never reused
     try:
         if not executed:
             import nbformat  # 2.3 s cold here (jsonschema's format checker, rfc3987_syntax)

@@ -41,6 +41,7 @@ from typing import Any
 
 from toolkit.batch.execute import Job, Outcome
 from toolkit.batch.index_page import write_index
+from toolkit.batch.kernels import warm_imports
 from toolkit.batch.manifest import input_checksums, write_manifest
 from toolkit.batch.outputs import write_results
 from toolkit.batch.pages import error_notebook, extra_title, render_html
@@ -55,8 +56,11 @@ from toolkit.core.i18n import _, language
 
 # ------------------------------------------------------------------------------------------- running
 
+#: How unit notebooks get their kernel (``--kernels``); extras always get a fresh one (two per run).
+KERNEL_MODES = ("warm", "fresh")
 
-def _unit_job(plan: Plan, unit_id: str) -> Job:
+
+def _unit_job(plan: Plan, unit_id: str, kernel: str = "fresh", imports: tuple[str, ...] = ()) -> Job:
     folder = RunFolder(plan.out)
     unit_dir = folder.unit_dir(unit_id)
     parameters = {"unit_id": unit_id, "output_dir": str(unit_dir), **plan.overrides}
@@ -69,7 +73,8 @@ def _unit_job(plan: Plan, unit_id: str) -> Job:
     return Job(name=unit_id, kind="unit", template=plan.template, parameters=parameters,
                notebook=folder.notebook(unit_id), html=folder.unit_html(unit_id),
                cwd=plan.template.parent, clear=tuple(unit_dir / f for f in UNIT_FILES), title=title,
-               cell_timeout=plan.cell_timeout, language=plan.language, nav=_nav(plan, prefix="../"))
+               cell_timeout=plan.cell_timeout, language=plan.language, nav=_nav(plan, prefix="../"),
+               kernel=kernel, warm_imports=imports)
 
 
 def _nav(plan: Plan, *, prefix: str = "", this: str = "") -> tuple[tuple[str, str], ...]:
@@ -224,7 +229,7 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
               template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
               params_dir: str | Path | None = None, timeout: float | None = None, cycle: str | None = None,
               sheet: str | None = None, prefer: str | None = None, language: str | None = None,
-              progress: bool = True, pdf: bool = False) -> int:
+              progress: bool = True, pdf: bool = False, kernels: str = "warm") -> int:
     """Run the report for every unit (default: all of data/units.csv); 0 when all succeeded, 1 otherwise.
 
     ``template`` replaces notebooks/province_report.ipynb (tests, benchmarks); ``extras`` maps extra notebook
@@ -233,8 +238,13 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
     edition of every page of the run (zh or en; default: params/defaults.yaml's ``language``).
     ``pdf``: also print the page of every unit and extra that succeeded to ``pdf/<name>.pdf``
     (:mod:`toolkit.batch.pdf`; Playwright and Chromium are checked before any kernel starts).
+    ``kernels``: ``warm`` (default) runs a worker's units one after another on one kernel that imported the
+    libraries once (:mod:`toolkit.batch.kernels`); ``fresh`` starts a kernel per notebook.
     Raises a :class:`ToolkitError` for anything wrong with the request, before any kernel starts.
     """
+    if kernels not in KERNEL_MODES:
+        raise BatchError(f"unknown kernel mode '{kernels}'", problems=[Problem(
+            "--kernels is warm or fresh", fix="use --kernels warm (the default) or --kernels fresh")])
     if pdf:
         check_pdf_support()  # a missing browser fails the request now, not after every notebook has run
     plan = plan_batch(units, workers, data, as_of, targets, out, template=template, extras=extras,
@@ -250,7 +260,8 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
         _mark_incomplete(plan, started)
         _remove_stale_temporaries(plan.out)
         _write_slices(plan)
-        unit_jobs = [_unit_job(plan, unit_id) for unit_id in plan.unit_ids]
+        imports = warm_imports(plan.template) if kernels == "warm" else ()
+        unit_jobs = [_unit_job(plan, unit_id, kernels, imports) for unit_id in plan.unit_ids]
         extra_jobs = [_extra_job(plan, name, path) for name, path in plan.extras.items()]
         remove_pdfs(pdf_dir(plan.out), [j.name for j in unit_jobs + extra_jobs])  # never a PDF of an older run
         first = unit_jobs + [j for j in extra_jobs if j.name not in AFTER_UNITS]

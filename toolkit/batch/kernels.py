@@ -1,0 +1,204 @@
+"""Warm kernels: one Jupyter kernel per worker thread that imports the libraries once and runs many notebooks.
+
+Starting a kernel and importing pandas, statsmodels, matplotlib and the toolkit costs more than a unit's
+analysis and charts (issue 15: 16% start-up, 45% imports, 39% work in a 32-unit batch). A warm kernel pays the
+first two once per worker. Papermill runs each notebook on it unchanged (nbclient is handed the kernel manager,
+so it neither starts nor stops the kernel); before every notebook :meth:`WarmKernel.reset` puts the kernel back
+into the state a fresh kernel is in after the warm-up imports:
+
+- the user namespace emptied (``%reset -f``) and the execution counter back to 1, so the notebook's
+  ``execution_count`` fields match a fresh kernel's;
+- the working directory, ``sys.path``, environment, matplotlib's rcParams (and open figures), the warning
+  filters and their "already shown" registries, the random generators and the toolkit's edition as they
+  were just after the imports.
+
+Modules stay imported (that is the point) and the toolkit's file caches stay filled; both are keyed by what
+they read, so a unit sees the same values as in a fresh kernel. A kernel that failed a notebook (a cell error,
+a timeout, a crash) is never reused: :func:`release` shuts it down and the next job starts a new one, so a
+failed or hung unit cannot leave state behind for the next. ``tests/batch/test_warm_kernels.py`` proves the
+outputs byte-identical to fresh kernels.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+#: Python run silently in the kernel right after the warm-up imports: remember the state to restore.
+_SNAPSHOT = """
+def __toolkit_snapshot():
+    import os, sys, random, warnings
+    state = {"cwd": os.getcwd(), "path": list(sys.path), "environ": dict(os.environ),
+             "filters": list(warnings.filters), "random": random.getstate()}
+    if "numpy" in sys.modules:
+        state["numpy"] = sys.modules["numpy"].random.get_state()
+    if "matplotlib" in sys.modules:
+        state["rc"] = dict(sys.modules["matplotlib"].rcParams)
+    if "toolkit.core.i18n" in sys.modules:
+        state["language"] = sys.modules["toolkit.core.i18n"].current_language()
+    return state
+import builtins as __b
+__b.__toolkit_state__ = __toolkit_snapshot()
+del __toolkit_snapshot, __b
+"""
+
+#: Run silently before every notebook: back to the snapshot, then an empty namespace and counter 1.
+_RESET = """
+def __toolkit_reset():
+    import builtins, os, sys, random, warnings
+    state = builtins.__toolkit_state__
+    os.chdir(state["cwd"])
+    sys.path[:] = state["path"]
+    os.environ.clear()
+    os.environ.update(state["environ"])
+    warnings.filters[:] = state["filters"]
+    warnings._filters_mutated()  # forget which warnings were already shown, as a fresh interpreter has
+    warnings.onceregistry.clear()
+    random.setstate(state["random"])
+    if "numpy" in state:
+        sys.modules["numpy"].random.set_state(state["numpy"])
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    if "rc" in state:
+        rc = sys.modules["matplotlib"].rcParams
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dict.update(rc, state["rc"])
+    if "language" in state:
+        sys.modules["toolkit.core.i18n"].set_language(state["language"])
+__toolkit_reset()
+del __toolkit_reset
+get_ipython().run_line_magic("reset", "-f")
+get_ipython().execution_count = 1
+"""
+
+
+class WarmKernelError(RuntimeError):
+    """The warm-up or the reset failed: the kernel is unusable (the job falls back to a fresh kernel start)."""
+
+
+class WarmKernel:
+    """A started kernel, its imports done, ready to run one notebook after another."""
+
+    def __init__(self, *, kernel_name: str, cwd: Path, extra_arguments: Sequence[str], imports: Sequence[str],
+                 start_timeout: float):
+        from jupyter_client.manager import AsyncKernelManager  # part of nbclient's 2.7 s, loaded with papermill
+        from jupyter_core.utils import run_sync  # idem
+
+        self.key = (kernel_name, str(cwd), tuple(extra_arguments), tuple(imports))
+        self.timeout = start_timeout
+        self.km = AsyncKernelManager(kernel_name=kernel_name)
+        self._run_sync = run_sync
+        self._clients: list[Any] = []
+        make_client = self.km.client
+
+        def client(**kwargs: Any) -> Any:  # nbclient makes one per notebook and, not owning the kernel, keeps it
+            made = make_client(**kwargs)
+            self._clients.append(made)
+            return made
+
+        self.km.client = client
+        run_sync(self.km.start_kernel)(extra_arguments=list(extra_arguments), cwd=str(cwd))
+        self._control = self.km.blocking_client()
+        self._control.start_channels()
+        try:
+            self._control.wait_for_ready(timeout=start_timeout)
+            self._run("\n".join(imports) + "\n" + _SNAPSHOT, timeout=None)
+        except BaseException:
+            self.shutdown()
+            raise
+        self.used = 0
+
+    def _run(self, code: str, *, timeout: float | None) -> None:
+        reply = self._control.execute_interactive(code, silent=True, store_history=False, timeout=timeout,
+                                                  allow_stdin=False, output_hook=lambda msg: None)
+        content = reply.get("content", {})
+        if content.get("status") != "ok":
+            raise WarmKernelError(f"{content.get('ename', 'Error')}: {content.get('evalue', '')}".strip())
+
+    def alive(self) -> bool:
+        return bool(self._run_sync(self.km.is_alive)())
+
+    def reset(self) -> None:
+        """Back to the state just after the warm-up (see the module docstring)."""
+        self._run(_RESET, timeout=self.timeout)
+        self.used += 1
+
+    def close_clients(self) -> None:
+        """Close the notebooks' clients (their sockets would otherwise pile up, five per notebook)."""
+        for made in self._clients:
+            with contextlib.suppress(Exception):
+                made.stop_channels()
+        self._clients.clear()
+
+    def shutdown(self) -> None:
+        self.close_clients()
+        with contextlib.suppress(Exception):
+            self._control.stop_channels()
+        with contextlib.suppress(Exception):
+            self._run_sync(self.km.shutdown_kernel)(now=True)
+        with contextlib.suppress(Exception):
+            self.km.cleanup_resources()
+
+
+_local = threading.local()
+
+
+def acquire(*, kernel_name: str, cwd: Path, extra_arguments: Sequence[str], imports: Sequence[str],
+            start_timeout: float) -> WarmKernel:
+    """This thread's warm kernel for these settings, reset and ready; started (and warmed up) if there is none."""
+    key = (kernel_name, str(cwd), tuple(extra_arguments), tuple(imports))
+    kernel: WarmKernel | None = getattr(_local, "kernel", None)
+    if kernel is not None and (kernel.key != key or not kernel.alive()):
+        release(failed=True)
+        kernel = None
+    if kernel is None:
+        kernel = WarmKernel(kernel_name=kernel_name, cwd=cwd, extra_arguments=extra_arguments, imports=imports,
+                            start_timeout=start_timeout)
+        _local.kernel = kernel
+    try:
+        kernel.reset()
+    except BaseException:
+        release(failed=True)
+        raise
+    return kernel
+
+
+def release(*, failed: bool) -> None:
+    """After a notebook: keep the kernel for the next one, or shut it down if the notebook failed."""
+    kernel: WarmKernel | None = getattr(_local, "kernel", None)
+    if kernel is not None:
+        kernel.close_clients()
+    if failed and kernel is not None:
+        _local.kernel = None
+        kernel.shutdown()
+
+
+def shutdown_all() -> None:
+    """Stop this thread's kernel (a worker that is done)."""
+    release(failed=True)
+
+
+def warm_imports(template: Path) -> tuple[str, ...]:
+    """What the warm-up imports for a template: the libraries every report uses and the template's own
+    ``toolkit`` imports (read from its code cells), so the first cell finds them in ``sys.modules``."""
+    import nbformat  # 2.3 s cold here (jsonschema's format checker); the worker has it loaded already
+
+    lines = ["import numpy", "import pandas", "import matplotlib.pyplot", "import seaborn", "import statsmodels.api"]
+    nb = nbformat.read(template, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for line in cell.source.splitlines():
+                stripped = line.strip()
+                if stripped.startswith(("from toolkit", "import toolkit")) and not line.startswith((" ", "\t")):
+                    lines.append(stripped)
+    return tuple(dict.fromkeys(lines))
+
+
+def describe() -> dict[str, Any]:
+    """This thread's kernel, for diagnostics: how many notebooks it ran."""
+    kernel: WarmKernel | None = getattr(_local, "kernel", None)
+    return {"warm": kernel is not None, "used": kernel.used if kernel else 0}
