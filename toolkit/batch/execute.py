@@ -40,8 +40,8 @@ KERNEL_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 #: No IPython history database: a batch's kernels are not sessions anyone scrolls back through, parallel
 #: kernels would contend for one SQLite file, and a warm kernel's counter restarting at 1 collides with it.
 KERNEL_ARGS = ("--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False")
-#: The id of papermill's injected-parameters cell: papermill draws a random one, which made two runs of the
-#: same unit differ in the notebook and on the page.
+#: The id of papermill's injected-parameters cell: papermill draws a random one (and for its error markers),
+#: which made two runs of the same unit differ in the notebook and on the page.
 INJECTED_CELL_ID = "injected-parameters"
 START_RETRIES = 2
 START_TIMEOUT = 60.0
@@ -131,12 +131,15 @@ def is_startup_failure(exc: BaseException) -> bool:
 
 def _fix_output_path(tmp: Path, final: Path) -> None:
     """Papermill recorded the temporary file as ``output_path``; record the real one (cheap JSON edit), and give
-    the injected-parameters cell a fixed id, so a unit's notebook and page are the same from run to run."""
+    the cells papermill adds fixed ids, so a unit's notebook and page are the same from run to run."""
     nb = json.loads(tmp.read_text(encoding="utf-8"))
     nb.setdefault("metadata", {}).setdefault("papermill", {})["output_path"] = str(final)
-    for cell in nb.get("cells", []):
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []) and "id" in cell:
+    for position, cell in enumerate(nb.get("cells", [])):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "id" in cell and "injected-parameters" in tags:
             cell["id"] = INJECTED_CELL_ID
+        elif "id" in cell and "papermill-error-cell-tag" in tags:  # papermill's error markers, also random
+            cell["id"] = f"papermill-error-{position}"
     tmp.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False, separators=(",", ": ")) + "\n",
                    encoding="utf-8")
 

@@ -9,7 +9,7 @@ into the state a fresh kernel is in after the warm-up imports:
 - the user namespace emptied (``%reset -f``) and the execution counter back to 1, so the notebook's
   ``execution_count`` fields match a fresh kernel's;
 - the working directory, ``sys.path``, environment, matplotlib's rcParams (and open figures), the warning
-  filters and their "already shown" registries, the random generators and the toolkit's edition as they
+  filters, their printer and their "already shown" registries, the random generators and the toolkit's edition as they
   were just after the imports.
 
 Modules stay imported (that is the point) and the toolkit's file caches stay filled; both are keyed by what
@@ -32,7 +32,8 @@ _SNAPSHOT = """
 def __toolkit_snapshot():
     import os, sys, random, warnings
     state = {"cwd": os.getcwd(), "path": list(sys.path), "environ": dict(os.environ),
-             "filters": list(warnings.filters), "random": random.getstate()}
+             "filters": list(warnings.filters), "showwarning": warnings.showwarning,
+             "formatwarning": warnings.formatwarning, "random": random.getstate()}
     if "numpy" in sys.modules:
         state["numpy"] = sys.modules["numpy"].random.get_state()
     if "matplotlib" in sys.modules:
@@ -55,6 +56,7 @@ def __toolkit_reset():
     os.environ.clear()
     os.environ.update(state["environ"])
     warnings.filters[:] = state["filters"]
+    warnings.showwarning, warnings.formatwarning = state["showwarning"], state["formatwarning"]
     warnings._filters_mutated()  # forget which warnings were already shown, as a fresh interpreter has
     warnings.onceregistry.clear()
     random.setstate(state["random"])

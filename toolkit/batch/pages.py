@@ -117,6 +117,8 @@ def error_notebook(name: str, ename: str, evalue: str, *, note: str = "", langua
         new_markdown_cell(f"# {html.escape(heading)}\n\n{html.escape(text)}"),
         new_code_cell("", outputs=[new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])]),
     ]
+    for position, cell in enumerate(cells):  # fixed ids: the page of a failed unit is the same from run to run
+        cell["id"] = f"run-failed-{position}"
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.validate(nb)
