@@ -38,7 +38,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return commands.run(units=args.units, workers=args.workers, data=args.data, as_of=args.as_of,
                         targets=args.targets, out=args.out, params_dir=args.params_dir,
                         extras={} if args.no_extras else None, timeout=args.timeout, cycle=args.cycle,
-                        sheet=args.sheet, prefer=args.prefer, language=args.lang, pdf=args.pdf)
+                        sheet=args.sheet, prefer=args.prefer, language=args.lang, pdf=args.pdf,
+                        kernels=args.kernels, scheduler=args.scheduler)
 
 
 def _cmd_messages(args: argparse.Namespace) -> int:
@@ -123,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true",
                    help="also print every page to pdf/<name>.pdf (A4; needs playwright, pip install -e '.[pdf]', "
                         "and Chromium)")
+    p.add_argument("--kernels", choices=("warm", "fresh"), default="warm",
+                   help="warm (default): each worker runs its units on one kernel that imported the libraries once, "
+                        "reset between units; fresh: a new kernel per notebook")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the unit notebooks on a Dask cluster (tcp://host:8786; 'local' starts one on this "
+                        "machine); see docs/scale.md")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("messages", help="update the message catalogues (toolkit/locale/) from the code's strings")

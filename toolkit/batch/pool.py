@@ -53,7 +53,7 @@ def _die_with_parent(parent: int) -> None:
         return
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the request took effect
+    if parent and os.getppid() != parent:  # the parent died before the request took effect
         os._exit(1)
 
 
@@ -95,7 +95,8 @@ def _mp_context():
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def _line(outcome: Outcome) -> str:
+def job_line(outcome: Outcome) -> str:
+    """The progress line of a finished job: status, name, seconds, and the error's first line."""
     label = outcome.name if outcome.kind == "unit" else f"[{outcome.name}]"
     line = f"{'ok' if outcome.ok else 'FAILED':<7}{label:<20}{outcome.duration_s:7.1f} s"
     if not outcome.ok:
@@ -119,8 +120,11 @@ def run_jobs(jobs: Sequence[Job], after: Sequence[Job] = (), *, workers: int, pr
     outcomes: dict[str, Outcome] = {}
     if not total:
         return outcomes
-    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, total)), mp_context=_mp_context(),
-                               initializer=_init_worker, initargs=(KERNEL_ENV, os.getpid()))
+    context = _mp_context()
+    # A forked worker's parent is this process; a forkserver's or spawned worker's is not (0: not checked).
+    parent = os.getpid() if context.get_start_method() == "fork" else 0
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, total)), mp_context=context,
+                               initializer=_init_worker, initargs=(KERNEL_ENV, parent))
     try:
         submitted: dict[Future, tuple[Job, float]] = {}
 
@@ -152,7 +156,7 @@ def run_jobs(jobs: Sequence[Job], after: Sequence[Job] = (), *, workers: int, pr
                 outcomes[job.name] = outcome
                 bar.update(1)
                 if echo:
-                    bar.write(_line(outcome), file=sys.stdout)
+                    bar.write(job_line(outcome), file=sys.stdout)
         bar.close()
     except KeyboardInterrupt:
         _stop_workers(pool)

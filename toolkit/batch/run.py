@@ -47,7 +47,8 @@ from toolkit.batch.outputs import write_results
 from toolkit.batch.pages import error_notebook, extra_title, render_html
 from toolkit.batch.pdf import PdfResult, check_pdf_support, pdf_dir, pdf_href, remove_pdfs, write_pdfs
 from toolkit.batch.plan import AFTER_UNITS, Plan, plan_batch
-from toolkit.batch.pool import Interrupted, run_jobs
+from toolkit.batch.cluster import run_jobs_on_cluster
+from toolkit.batch.pool import Interrupted, job_line, run_jobs
 from toolkit.contracts.labels import both_names
 from toolkit.contracts.run_folder import INTERRUPTED, RUNNING, SLICES_DIR, UNIT_FILES, RunFolder, data_file_paths
 from toolkit.core import io
@@ -229,7 +230,8 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
               template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
               params_dir: str | Path | None = None, timeout: float | None = None, cycle: str | None = None,
               sheet: str | None = None, prefer: str | None = None, language: str | None = None,
-              progress: bool = True, pdf: bool = False, kernels: str = "warm") -> int:
+              progress: bool = True, pdf: bool = False, kernels: str = "warm", scheduler: str | None = None
+              ) -> int:
     """Run the report for every unit (default: all of data/units.csv); 0 when all succeeded, 1 otherwise.
 
     ``template`` replaces notebooks/province_report.ipynb (tests, benchmarks); ``extras`` maps extra notebook
@@ -239,7 +241,9 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
     ``pdf``: also print the page of every unit and extra that succeeded to ``pdf/<name>.pdf``
     (:mod:`toolkit.batch.pdf`; Playwright and Chromium are checked before any kernel starts).
     ``kernels``: ``warm`` (default) runs a worker's units one after another on one kernel that imported the
-    libraries once (:mod:`toolkit.batch.kernels`); ``fresh`` starts a kernel per notebook.
+    libraries once (:mod:`toolkit.batch.kernels`); ``fresh`` starts a kernel per notebook. ``scheduler``: the
+    address of a Dask scheduler (or ``local`` for a LocalCluster) that runs the unit notebooks
+    (:mod:`toolkit.batch.cluster`); the extras then run on this machine's pool once the units are done.
     Raises a :class:`ToolkitError` for anything wrong with the request, before any kernel starts.
     """
     if kernels not in KERNEL_MODES:
@@ -267,8 +271,10 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
         first = unit_jobs + [j for j in extra_jobs if j.name not in AFTER_UNITS]
         after = [j for j in extra_jobs if j.name in AFTER_UNITS]
         if progress:
-            print(f"running {len(unit_jobs)} unit(s) + {len(extra_jobs)} extra notebook(s) with "
-                  f"{min(plan.workers, len(first) + len(after))} worker(s) into {plan.out}", flush=True)
+            where = f"the Dask cluster at {scheduler}" if scheduler else \
+                f"{min(plan.workers, len(first) + len(after))} worker(s)"
+            print(f"running {len(unit_jobs)} unit(s) + {len(extra_jobs)} extra notebook(s) on {where} "
+                  f"into {plan.out}", flush=True)
         written: list[str] = []
 
         def combine(outcomes: Mapping[str, Outcome]) -> None:  # before the overview, which reads results.csv
@@ -276,14 +282,20 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
             write_results(plan.out, written, language=plan.language)
 
         try:
-            outcomes = run_jobs(first, after, workers=plan.workers, progress=progress, echo=progress,
-                                before_after=combine)
+            if scheduler:
+                outcomes = run_jobs_on_cluster(unit_jobs, scheduler=scheduler, workers=plan.workers, root=plan.out,
+                                               progress=progress, echo=progress, line=job_line)
+                combine(outcomes)
+                outcomes.update(run_jobs(extra_jobs, workers=plan.workers, progress=progress, echo=progress))
+            else:
+                outcomes = run_jobs(first, after, workers=plan.workers, progress=progress, echo=progress,
+                                    before_after=combine)
         except Interrupted as stop:
             _record_interruption(plan, started, stop.outcomes, progress)
             raise KeyboardInterrupt from None
         finally:
             _remove_slices(plan)
-        if not after:
+        if not after and not scheduler:
             combine(outcomes)
         _ensure_pages(unit_jobs + extra_jobs, outcomes)
         printed = _print_pdfs(plan, unit_jobs + extra_jobs, outcomes, progress) if pdf else PdfResult()
