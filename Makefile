@@ -10,7 +10,7 @@ export MKL_NUM_THREADS := 1
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup run run-en test unit-test nbval golden lab demo-data bench clean
+.PHONY: setup run run-en run-county test unit-test nbval golden lab demo-data bench clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,12 @@ run: setup
 run-en: setup
 	$(PY) -m toolkit run --lang en --out outputs/en
 	@echo "Open outputs/en/index.html in a browser: file://$(CURDIR)/outputs/en/index.html"
+
+# Every county of Sichuan (183) on the seeded synthetic county panel (generated here, not committed).
+run-county: setup
+	$(PY) -m toolkit demo-data --level county --within sichuan --out outputs/demo/sichuan-counties.csv
+	$(PY) -m toolkit run --level county --within sichuan --data outputs/demo/sichuan-counties.csv --out outputs/county-sichuan
+	@echo "Open outputs/county-sichuan/index.html in a browser: file://$(CURDIR)/outputs/county-sichuan/index.html"
 
 test: setup
 	$(PY) -m pytest -q tests

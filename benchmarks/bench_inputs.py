@@ -35,7 +35,7 @@ def keys() -> list[tuple[str, str, str, int, float, float]]:
 
     indicators = load_indicators()
     out = []
-    for unit_id in load_units().index:
+    for unit_id in load_units(levels=("country", "province")).index:
         for indicator_id, row in indicators.iterrows():
             lo = 0.0 if np.isnan(row["lower_bound"]) else float(row["lower_bound"])
             hi = lo + 40.0 if np.isnan(row["upper_bound"]) else float(row["upper_bound"])

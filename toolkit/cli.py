@@ -31,7 +31,7 @@ def _cmd_assess(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
-    return commands.demo_data(args.seed)
+    return commands.demo_data(args.seed, level=args.level, within=args.within, out=args.out)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -39,7 +39,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                         targets=args.targets, out=args.out, params_dir=args.params_dir,
                         extras={} if args.no_extras else None, timeout=args.timeout, cycle=args.cycle,
                         sheet=args.sheet, prefer=args.prefer, language=args.lang, pdf=args.pdf,
-                        kernels=args.kernels, scheduler=args.scheduler)
+                        kernels=args.kernels, scheduler=args.scheduler, level=args.level, within=args.within)
 
 
 def _cmd_messages(args: argparse.Namespace) -> int:
@@ -97,10 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo-data", help="generate the seeded synthetic province panel in data/demo/")
     p.add_argument("--seed", type=int, default=20240601)
+    p.add_argument("--level", choices=("province", "county"), default="province",
+                   help="province (data/demo/provinces.csv, committed) or county: every prefecture and county-level "
+                        "unit, around its province (data/demo/counties.csv, generated, git-ignored)")
+    p.add_argument("--within", default=None, help="with --level county: only the units inside this province")
+    p.add_argument("--out", default=None, help="with --level county: write here instead")
     p.set_defaults(func=_cmd_demo_data)
 
     p = sub.add_parser("run", help="run the province report for every unit with Papermill and render HTML")
-    p.add_argument("--units", nargs="+", default=None, help="unit ids (default: all 32)")
+    p.add_argument("--units", nargs="+", default=None, help="unit ids, names or codes (default: all 32; see --level)")
     p.add_argument("--workers", type=int, default=None, help="parallel kernels (default: CPU count)")
     p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="fail a notebook whose cell runs longer than this (default: no limit); the others go on")
@@ -124,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true",
                    help="also print every page to pdf/<name>.pdf (A4; needs playwright, pip install -e '.[pdf]', "
                         "and Chromium)")
+    p.add_argument("--level", choices=("province", "prefecture", "county"), default=None,
+                   help="run every unit of this level (default without --units: the nation and the 31 provinces)")
+    p.add_argument("--within", default=None, metavar="UNIT",
+                   help="only the units inside this province or prefecture (e.g. --level county --within sichuan)")
     p.add_argument("--kernels", choices=("warm", "fresh"), default="warm",
                    help="warm (default): each worker runs its units on one kernel that imported the libraries once, "
                         "reset between units; fresh: a new kernel per notebook")

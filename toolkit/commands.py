@@ -20,7 +20,8 @@ from toolkit.core.errors import ToolkitError
 from toolkit.core.i18n import LANGUAGES
 from toolkit.core.messages import problems as catalogue_problems
 from toolkit.core.messages import update as update_catalogues
-from toolkit.core.paths import expand_globs, user_path
+from toolkit.core.paths import DEMO_COUNTIES_CSV, expand_globs, user_path
+from toolkit.demo.county_panel import write_county_panel
 from toolkit.demo.panel import write_demo_data
 from toolkit.engine.assess import assess_many
 from toolkit.engine.settings import AssessSettings
@@ -28,7 +29,7 @@ from toolkit.inputs.catalog import load_targets, target_set_file
 from toolkit.inputs.monitoring import monitoring_to_long
 from toolkit.inputs.observations import load_observations, validation_report
 from toolkit.inputs.params import load_defaults
-from toolkit.inputs.units import resolve_unit
+from toolkit.inputs.units import PROVINCE_LEVELS, resolve_unit
 from toolkit.inputs.wide import import_wide, import_workbook, write_observations
 
 
@@ -82,7 +83,7 @@ def assess_to_file(*, data: Sequence[str | Path], targets: str, as_of: int, unit
     io.check_output(out, inputs=[*data, target_set_file(targets)])
     observations = load_observations(data, sheet=sheet, prefer=_preferred(prefer))
     target_table = load_targets(targets)
-    unit_ids = [resolve_unit(u) for u in units] if units else None
+    unit_ids = [resolve_unit(u, prefer=PROVINCE_LEVELS) for u in units] if units else None
     frame = assess_many(observations, target_table, as_of=as_of, units=unit_ids,
                         settings=AssessSettings.from_params(load_defaults()))
     out = Path(out)
@@ -107,9 +108,15 @@ def _preferred(prefer: str | None) -> Path | None:
     return None if prefer is None else user_path(prefer)
 
 
-def demo_data(seed: int) -> int:
-    """``demo-data``: regenerate the seeded synthetic province panel."""
-    print(f"wrote {write_demo_data(seed=seed)}")
+def demo_data(seed: int, level: str = "province", within: str | None = None, out: str | None = None) -> int:
+    """``demo-data``: regenerate the seeded synthetic province panel, or (``--level county``) the county panel
+    (git-ignored, generated: 160 MB for every county)."""
+    if level == "county":
+        print(f"wrote {write_county_panel(out or DEMO_COUNTIES_CSV, seed=seed, within=within)}")
+    elif within or out:
+        raise ToolkitError("--within and --out go with --level county. Fix: add --level county, or leave them out.")
+    else:
+        print(f"wrote {write_demo_data(seed=seed)}")
     return 0
 
 

@@ -201,7 +201,7 @@ def test_a_gross_enrolment_rate_may_exceed_100(obs_file):
 
 def test_an_unknown_unit_suggests_shanxi_and_names_shaanxi(obs_file):
     with pytest.raises(DataValidationError, match=r"line 2, column 'unit_id': 'shanxii' is not a unit id, name or code "
-                                                  r"in data/units.csv \(did you mean 'shanxi'\?\)") as info:
+                                                  r"in the unit tables \(data/units\*\.csv\) \(did you mean 'shanxi'\?\)") as info:
         load_observations(obs_file("shanxii,imr,2015,5,=,per_mille,S,"))
     assert "Shaanxi (陕西" in str(info.value)
 

@@ -7,13 +7,13 @@ import os
 import pytest
 
 from toolkit.core.errors import DataValidationError, UnknownUnitError
-from toolkit.inputs.units import UNIT_COLUMNS, check_unit_id, load_units, resolve_unit, unit_resolver
+from toolkit.inputs.units import PROVINCE_LEVELS, UNIT_COLUMNS, check_unit_id, load_units, resolve_unit, unit_resolver
 
 UNITS_HEADER = ",".join(UNIT_COLUMNS)
 
 
 def test_load_units_is_indexed_by_unit_id_with_codes_as_text():
-    units = load_units()
+    units = load_units(levels=PROVINCE_LEVELS)
     assert len(units) == 32
     assert units.index.name == "unit_id"
     assert list(units.columns) == UNIT_COLUMNS[1:]
@@ -41,7 +41,8 @@ def test_load_units_returns_a_copy():
     ("全国", "national"), ("National", "national"), ("China", "national"), ("CN", "national"),
 ])
 def test_resolve_unit_accepts_ids_names_and_codes(name, unit_id):
-    assert resolve_unit(name) == unit_id
+    assert resolve_unit(name, levels=PROVINCE_LEVELS) == unit_id
+    assert resolve_unit(name) == unit_id  # none of these is also the name of a prefecture or county
 
 
 def test_misspelled_shanxi_suggests_shanxi_and_names_both_provinces():

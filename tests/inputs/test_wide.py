@@ -126,7 +126,8 @@ def test_unknown_provinces_are_reported_with_a_suggestion_and_footnotes_skipped(
     with pytest.raises(DataValidationError, match=r"has 2 problem\(s\)") as info:
         import_wide(path, indicator_id="imr", out=tmp_path / "o.csv")
     lines = str(info.value).splitlines()
-    assert lines[1].startswith("  - line 2, column '地区': 'Shanxii' is not a unit id, name or code in data/units.csv "
+    assert lines[1].startswith("  - line 2, column '地区': 'Shanxii' is not a unit id, name or code in the unit tables "
+                               "(data/units*.csv) "
                                "(did you mean 'shanxi'?)")
     assert lines[2].startswith("  - line 3, column '2016': 'abc' is not a number")
     assert "Shaanxi (陕西" in lines[1]  # and the regional subtotal 东部 is skipped, not an error

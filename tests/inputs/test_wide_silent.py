@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from toolkit.core.errors import DataValidationError, UnknownUnitError
-from toolkit.inputs.units import resolve_unit
+from toolkit.inputs.units import PROVINCE_LEVELS, resolve_unit
 from toolkit.inputs.wide import import_wide, wide_to_long
 
 
@@ -53,8 +53,10 @@ def test_two_indicators_side_by_side_are_refused_not_mixed(tmp_path):
 
 
 def test_a_city_is_not_its_province_and_a_total_is_not_the_nation(tmp_path):
-    with pytest.raises(UnknownUnitError, match="'吉林市' is a city, not a province"):
-        resolve_unit("吉林市")  # before: jilin
+    with pytest.raises(UnknownUnitError, match=r"'吉林市' is a city \(吉林市 \(jilin_220200, 220200, prefecture in 吉林省\)\), "
+                                               "not a province"):
+        resolve_unit("吉林市", levels=PROVINCE_LEVELS)  # before: jilin
+    assert resolve_unit("吉林市") == "jilin_220200"  # among all levels it is the city
     assert resolve_unit("北京市") == "beijing" and resolve_unit("吉林省") == "jilin"
     path = csv_table(tmp_path / "pref.csv", [["地区", "2015"], ["北京", "2.4"], ["合计", "2.3"], ["东部", "2.1"]])
     notices: list[str] = []

@@ -7,12 +7,12 @@ import json
 import pandas as pd
 import pytest
 
-from toolkit.inputs.units import load_units
+from toolkit.inputs.units import PROVINCE_LEVELS, load_units
 from toolkit.reports.unit_report import context as report
 from toolkit.reports.unit_report import fragments as tables
 
 
-@pytest.mark.parametrize("unit_id", list(load_units().index))
+@pytest.mark.parametrize("unit_id", list(load_units(levels=PROVINCE_LEVELS).index))
 def test_every_unit_report_builds_and_writes_its_contract_files(unit_id, tmp_path):
     context = report.prepare(unit_id, output_dir=str(tmp_path), language="en")
     for fragment in (tables.title, tables.provenance, tables.scorecard, tables.target_sources, tables.midterm_view,

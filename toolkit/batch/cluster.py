@@ -26,6 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from tqdm import tqdm
+
 from toolkit.batch.execute import KERNEL_ENV, Job, Outcome, execute_job
 from toolkit.batch.pool import Interrupted
 from toolkit.core import io
@@ -131,10 +133,8 @@ def run_remote(remote: RemoteJob) -> RemoteResult:
 def project_fingerprint() -> dict[str, str]:
     """What a worker must share with the client: the toolkit's code and the reference tables it reads (not the
     generated county demo panel: a run reads it through ``--data``, which travels with each task)."""
-    import toolkit
-
     digests = {}
-    for folder in (Path(toolkit.__file__).parent, DATA_DIR, PARAMS_DIR, NOTEBOOKS_DIR):
+    for folder in (PROJECT_ROOT / "toolkit", DATA_DIR, PARAMS_DIR, NOTEBOOKS_DIR):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix in (".py", ".csv", ".yaml", ".ipynb", ".po") \
                     and "__pycache__" not in path.parts and not path.name.startswith(".") \
@@ -185,7 +185,6 @@ def run_jobs_on_cluster(jobs: Sequence[Job], *, scheduler: str, workers: int, ro
                         echo: bool = True, line: Callable[[Outcome], str] | None = None) -> dict[str, Outcome]:
     """Execute unit ``jobs`` on the cluster; write what each returned into ``root``; one outcome per job."""
     from distributed import as_completed  # part of distributed's 1.4 s
-    from tqdm import tqdm
 
     client, cluster = connect(scheduler, workers)
     outcomes: dict[str, Outcome] = {}

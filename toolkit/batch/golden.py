@@ -46,7 +46,7 @@ from toolkit.batch.pool import run_jobs
 from toolkit.core import io
 from toolkit.core.errors import Problem, ToolkitError
 from toolkit.core.paths import PROJECT_ROOT, display_path
-from toolkit.inputs.units import check_unit_id, load_units, resolve_unit
+from toolkit.inputs.units import PROVINCE_LEVELS, check_unit_id, load_units, resolve_unit
 
 GOLDEN_DIR = PROJECT_ROOT / "tests" / "golden"
 GOLDEN_UNITS = ("national", "zhejiang", "tibet")
@@ -157,7 +157,7 @@ def _failure_text(outcome) -> str:
 def _resolve(units: Sequence[str] | None) -> list[str]:
     if not units:
         return list(GOLDEN_UNITS)
-    table = load_units()
+    table = load_units(levels=PROVINCE_LEVELS)
     return list(dict.fromkeys(check_unit_id(resolve_unit(str(u).strip(), table)) for u in units))
 
 

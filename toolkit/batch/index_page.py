@@ -24,6 +24,7 @@ from toolkit.contracts.run_folder import RunFolder, run_language
 from toolkit.contracts.synthetic import banner_text
 from toolkit.core import i18n, io
 from toolkit.core.i18n import _, current_language, html_lang
+from toolkit.inputs.units import load_units
 
 # -------------------------------------------------------------------------------------------- the index page
 
@@ -52,9 +53,19 @@ def index_context(out_dir: str | Path, run_info: Mapping[str, Any], *, language:
         return _index_context(Path(out_dir), run_info)
 
 
+def _within(unit_id: str, units) -> str:
+    """The enclosing unit's name for a prefecture or county (成都市 for 武侯区), "" for the nation and provinces:
+    a county run's index is read, sorted and filtered by it."""
+    if unit_id not in units.index or units.loc[unit_id, "level"] not in ("prefecture", "county"):
+        return ""
+    parent = str(units.loc[unit_id, "parent"])
+    return local_name(units.loc[parent]) if parent in units.index else ""
+
+
 def _index_context(out_dir: Path, run_info: Mapping[str, Any]) -> dict[str, Any]:
     folder = RunFolder(out_dir)
     rows, failures = [], []
+    units = load_units()
     for position, unit in enumerate(run_info.get("units", []), start=1):
         unit_id = str(unit["unit_id"])
         summary = folder.read_summary(unit_id) or {}
@@ -64,6 +75,7 @@ def _index_context(out_dir: Path, run_info: Mapping[str, Any]) -> dict[str, Any]
                  "name_en": str(summary.get("name_en") or unit.get("name_en") or unit_id)}
         region = str(summary.get("region") or unit.get("region") or "")
         row_counts = [(c, (_count(counts.get(c, 0)) if summary else None)) for c in CATEGORIES]
+        within = _within(unit_id, units)
         row = {
             "position": position,
             "unit_id": unit_id,
@@ -72,8 +84,10 @@ def _index_context(out_dir: Path, run_info: Mapping[str, Any]) -> dict[str, Any]
             "sort_name": local_name(names),
             "region": region,
             "region_label": region_label(region) if region else "",
+            "within": within,
             "search": " ".join(dict.fromkeys(word.lower() for word in (
-                unit_id, names["name_zh"], names["name_en"], region, region_label(region) if region else "") if word)),
+                unit_id, names["name_zh"], names["name_en"], region, region_label(region) if region else "", within)
+                if word)),
             "ok": ok,
             "status": _("ok") if ok else _("FAILED"),
             "href": unit.get("html") or RunFolder.unit_html_href(unit_id),
@@ -105,6 +119,7 @@ def _index_context(out_dir: Path, run_info: Mapping[str, Any]) -> dict[str, Any]
     git = run_info.get("git") or {}
     present = [c for c in CATEGORIES if any(n for r in rows for cat, n in r["counts"] if cat == c)]
     return {
+        "show_within": any(row["within"] for row in rows),
         "language": current_language(),
         "html_lang": html_lang(),
         "title": _("Outline monitoring — run of {date}").format(date=run_date(run_info)),

@@ -29,7 +29,7 @@ from toolkit.core.paths import (
     INDICATORS_CSV,
     NOTEBOOKS_DIR,
     OUTPUTS_DIR,
-    UNITS_CSV,
+    UNIT_FILES,
     display_path,
     expand_globs,
     user_path,
@@ -37,7 +37,7 @@ from toolkit.core.paths import (
 from toolkit.inputs.catalog import load_targets, names_a_file, target_set_file
 from toolkit.inputs.observations import load_observations
 from toolkit.inputs.params import DEFAULTS_FILE, YAML_SUFFIXES, load_defaults, load_unit_params
-from toolkit.inputs.units import check_unit_id, load_units, resolve_unit
+from toolkit.inputs.units import LEVELS, PROVINCE_LEVELS, check_unit_id, load_units, resolve_unit
 
 TEMPLATE = NOTEBOOKS_DIR / "province_report.ipynb"
 
@@ -74,12 +74,43 @@ class Plan:
     extra_parameters: dict[str, set[str]] = field(default_factory=dict)  # what each extra notebook declares
 
 
-def _resolve_units(units: Sequence[str] | None, table) -> list[str]:
-    """Unit ids (or names, codes) -> ids in the unit table's order; UnknownUnitError for unknown or path-like."""
+def _inside(table: pd.DataFrame, ancestor: str) -> set[str]:
+    """Every unit below ``ancestor`` (children, their children, ...)."""
+    children: dict[str, list[str]] = {}
+    for uid, parent in table["parent"].items():
+        children.setdefault(str(parent), []).append(str(uid))
+    found, frontier = set(), [ancestor]
+    while frontier:
+        frontier = [c for f in frontier for c in children.get(f, [])]
+        found.update(frontier)
+    return found
+
+
+def _resolve_units(units: Sequence[str] | None, table, *, level: str | None = None,
+                   within: str | None = None) -> list[str]:
+    """Unit ids (or names, codes) -> ids in the unit table's order; UnknownUnitError for unknown or path-like.
+
+    Without ``level`` and ``units``: the nation and the provinces, as always. ``level`` (province, prefecture,
+    county) takes every unit of that level, ``within`` (any spelling of a unit) only those inside it.
+    """
+    if level is not None and level not in LEVELS[1:]:
+        raise BatchError(f"unknown level '{level}'", problems=[Problem(
+            "--level is province, prefecture or county", fix="use --level county (with --within sichuan, say)")])
+    scope = table
+    if within is not None:
+        ancestor = check_unit_id(resolve_unit(str(within).strip(), table, prefer=PROVINCE_LEVELS))
+        scope = table.loc[[u for u in table.index if u in _inside(table, ancestor)]]
     if units is None:
-        return [str(u) for u in table.index]
+        if level is None and within is None:
+            return [str(u) for u in table.index if table.loc[u, "level"] in PROVINCE_LEVELS]
+        chosen = [str(u) for u in scope.index if level is None or scope.loc[u, "level"] == level]
+        if not chosen:
+            raise BatchError("no units to run", problems=[Problem(
+                f"no {level or 'unit'} inside '{within}'", fix="check --level and --within")])
+        return chosen
     names = [units] if isinstance(units, str) else list(units)
-    wanted = {check_unit_id(resolve_unit(str(name).strip(), table)) for name in names}
+    prefer = None if level not in (None, "province") else PROVINCE_LEVELS
+    wanted = {check_unit_id(resolve_unit(str(name).strip(), scope, prefer=prefer)) for name in names}
     ordered = [str(u) for u in table.index if u in wanted]
     if not ordered:
         raise BatchError("no units to run", problems=[Problem("the unit list is empty", "give at least one unit id")])
@@ -222,7 +253,8 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
                as_of: int | None = None, targets: str | None = None, out: str | Path | None = None, *,
                template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
                params_dir: str | Path | None = None, timeout: float | None = None, cycle: str | None = None,
-               sheet: str | None = None, prefer: str | None = None, language: str | None = None) -> Plan:
+               sheet: str | None = None, prefer: str | None = None, language: str | None = None,
+               level: str | None = None, within: str | None = None) -> Plan:
     """Validate a batch and resolve its defaults; every user error is raised here, before any kernel.
 
     The exception is one unit's broken params file: that unit is listed in ``Plan.broken`` and fails on
@@ -239,7 +271,7 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
         raise BatchError(f"the notebook's parameters cell lacks {', '.join(missing)}", path=template,
                          problems=[Problem("not a report template", "tag the parameters cell 'parameters'")])
     table = load_units()
-    unit_ids = _resolve_units(units, table)
+    unit_ids = _resolve_units(units, table, level=level, within=within)
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
     if workers < 1:
         raise BatchError(f"--workers must be at least 1, not {workers}")
@@ -268,7 +300,7 @@ def plan_batch(units: Sequence[str] | None = None, workers: int | None = None, d
     if params_files and "params_file" not in declared:
         raise BatchError("--params-dir needs a 'params_file' parameter in the notebook", path=template)
     params_inputs, broken = _params_inputs(unit_ids, overrides, params_files)
-    inputs = [UNITS_CSV, INDICATORS_CSV, template, *extras.values(), *data_files, *target_files, *params_inputs]
+    inputs = [*UNIT_FILES, INDICATORS_CSV, template, *extras.values(), *data_files, *target_files, *params_inputs]
     out = Path(out) if out else OUTPUTS_DIR
     io.check_output(out, inputs=inputs, folder=True)  # the folder itself: never inside the package
     io.check_outputs(RunFolder(out).planned_files(unit_ids, extras), inputs=inputs, new_shipped=False)

@@ -230,8 +230,8 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
               template: str | Path | None = None, extras: Mapping[str, str | Path] | None = None,
               params_dir: str | Path | None = None, timeout: float | None = None, cycle: str | None = None,
               sheet: str | None = None, prefer: str | None = None, language: str | None = None,
-              progress: bool = True, pdf: bool = False, kernels: str = "warm", scheduler: str | None = None
-              ) -> int:
+              progress: bool = True, pdf: bool = False, kernels: str = "warm", scheduler: str | None = None,
+              level: str | None = None, within: str | None = None) -> int:
     """Run the report for every unit (default: all of data/units.csv); 0 when all succeeded, 1 otherwise.
 
     ``template`` replaces notebooks/province_report.ipynb (tests, benchmarks); ``extras`` maps extra notebook
@@ -253,7 +253,7 @@ def run_batch(units: Sequence[str] | None = None, workers: int | None = None, da
         check_pdf_support()  # a missing browser fails the request now, not after every notebook has run
     plan = plan_batch(units, workers, data, as_of, targets, out, template=template, extras=extras,
                       params_dir=params_dir, timeout=timeout, cycle=cycle, sheet=sheet, prefer=prefer,
-                      language=language)
+                      language=language, level=level, within=within)
     started, t0 = _now(), time.perf_counter()
     if progress:
         for warning in plan.warnings:

@@ -66,6 +66,20 @@ class UnknownUnitError(ToolkitError):
     """A unit name or id that is not in data/units.csv (or is unsafe, e.g. contains a path separator)."""
 
 
+class AmbiguousUnitError(UnknownUnitError):
+    """A unit name shared by several units (朝阳区 in Beijing and in Changchun; 吉林 the province and the city).
+
+    A subclass of :class:`UnknownUnitError`, so every caller that reports an unknown unit reports this too;
+    ``candidates`` holds the unit ids the name could mean, and the first problem lists them all (observation
+    files quote only the first problem of a cell).
+    """
+
+    def __init__(self, message: str, *, candidates: list[str], path: str | Path | None = None,
+                 problems: list[Problem] | None = None):
+        self.candidates = list(candidates)
+        super().__init__(message, path=path, problems=problems)
+
+
 class UnknownIndicatorError(ToolkitError):
     """An indicator id that is not in data/indicators.csv."""
 

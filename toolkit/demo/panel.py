@@ -34,7 +34,7 @@ from toolkit.core.paths import DEMO_DIR, OBSERVATIONS_DIR
 from toolkit.engine.transforms import get_transform
 from toolkit.inputs.catalog import load_indicators, load_targets
 from toolkit.inputs.observations import load_observations
-from toolkit.inputs.units import load_units
+from toolkit.inputs.units import PROVINCE_LEVELS, load_units
 
 DEFAULT_SEED = 20240601
 DEMO_FILE = DEMO_DIR / "provinces.csv"
@@ -217,14 +217,18 @@ def generate_demo_data(seed: int = DEFAULT_SEED) -> pd.DataFrame:
 
 def write_demo_data(seed: int = DEFAULT_SEED, out_dir: str | Path = DEMO_DIR) -> Path:
     """Write ``<out_dir>/provinces.csv`` (atomically) and return its path; same seed, same bytes."""
-    frame = generate_demo_data(seed)
-    # Format each value at its published precision, so the file's bytes never depend on float repr.
-    frame["value"] = [f"{v:.{SPECS[i].decimals}f}" for i, v in zip(frame["indicator_id"], frame["value"])]
+    return io.write_text(Path(out_dir) / DEMO_FILE.name, observation_csv(generate_demo_data(seed)))
+
+
+def observation_csv(frame: pd.DataFrame) -> str:
+    """A generated panel as CSV text, each value at its indicator's published precision, so the file's bytes
+    never depend on float repr (the province and the county panel write through this)."""
+    values = [f"{v:.{SPECS[i].decimals}f}" for i, v in zip(frame["indicator_id"], frame["value"])]
     buffer = _io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(OBS_COLUMNS)
-    writer.writerows(frame.itertuples(index=False, name=None))
-    return io.write_text(Path(out_dir) / DEMO_FILE.name, buffer.getvalue())
+    writer.writerows(frame[OBS_COLUMNS].assign(value=values).itertuples(index=False, name=None))
+    return buffer.getvalue()
 
 
 def anchor_path(indicator_id: str, national: pd.DataFrame | None = None) -> np.ndarray:
@@ -329,7 +333,7 @@ def _transform(name: str):
 
 
 def _units() -> pd.DataFrame:
-    return load_units()
+    return load_units(levels=PROVINCE_LEVELS)
 
 
 def _indicators() -> pd.DataFrame:

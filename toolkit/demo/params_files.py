@@ -15,7 +15,7 @@ from toolkit.core import io
 from toolkit.core.paths import PARAMS_DIR, display_path
 from toolkit.demo.panel import DEMO_FILE
 from toolkit.inputs.params_rules import known_unit
-from toolkit.inputs.units import load_units
+from toolkit.inputs.units import PROVINCE_LEVELS, load_units
 
 
 def unit_params_text(unit_id: str, *, data: Iterable[str] | None = None, notes: str = "") -> str:
@@ -36,10 +36,11 @@ def unit_params_text(unit_id: str, *, data: Iterable[str] | None = None, notes: 
 
 
 def write_unit_params_files(out_dir: str | Path = PARAMS_DIR, *, overwrite: bool = False) -> list[Path]:
-    """Write params/<unit_id>.yaml for every unit of data/units.csv (provinces on the demo panel)."""
+    """Write params/<unit_id>.yaml for the nation and every province (provinces on the demo panel); the units
+    below have no params files of their own."""
     out_dir, written = Path(out_dir), []
     demo = display_path(DEMO_FILE)
-    for unit_id, row in load_units().iterrows():
+    for unit_id, row in load_units(levels=PROVINCE_LEVELS).iterrows():
         target = out_dir / f"{unit_id}.yaml"
         if target.exists() and not overwrite:
             continue

@@ -18,7 +18,7 @@ from toolkit.contracts.observations import OBS_COLUMNS
 from toolkit.core.errors import DataValidationError, Problem, excerpt
 from toolkit.inputs.files import read_grid
 from toolkit.inputs.observations import check_rows
-from toolkit.inputs.units import resolve_unit
+from toolkit.inputs.units import PROVINCE_LEVELS, resolve_unit
 from toolkit.inputs.wide import IMPORT_NOTE, NOTE_PREFIXES, YEAR_HEADER, header_indicator, one_sheet, parse_cell
 
 INDICATOR_HEADERS = ("指标", "指标名称", "监测指标", "indicator")
@@ -37,7 +37,7 @@ def monitoring_to_long(path: str | Path, *, unit_id: str, sheet: str | None = No
     table has a 目标值 column, its targets (rows for a local target file; the target year from the header
     '目标值（2030年）'). Rows whose indicator is not in the catalog are skipped, each with a notice."""
     notices = [] if notices is None else notices
-    unit = resolve_unit(unit_id)
+    unit = resolve_unit(unit_id, prefer=PROVINCE_LEVELS)  # 吉林 is the province, as in observation files
     grid = read_grid(path, sheet=sheet)
     one_sheet(grid, sheet, "the table")
     source = Path(path).name + (f", sheet {grid.sheet}" if grid.sheet else "")

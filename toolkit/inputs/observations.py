@@ -34,7 +34,7 @@ from toolkit.core.errors import (
     UnknownUnitError,
     excerpt,
 )
-from toolkit.core.paths import INDICATORS_CSV, UNITS_CSV
+from toolkit.core.paths import INDICATORS_CSV, UNIT_FILES
 from toolkit.inputs.catalog import bounds_text, default_indicators, out_of_bounds, resolve_indicator
 from toolkit.inputs.files import Grid, file_key, read_grid
 from toolkit.inputs.schema import (
@@ -47,7 +47,7 @@ from toolkit.inputs.schema import (
     validate_frame,
     year_column,
 )
-from toolkit.inputs.units import unit_resolver
+from toolkit.inputs.units import PROVINCE_LEVELS, unit_resolver
 
 OBS_SCHEMA = pa.DataFrameSchema({
     "unit_id": text_column(if_empty="give a unit id or name, e.g. beijing or 北京"),
@@ -117,7 +117,9 @@ def check_rows(frame: pd.DataFrame, locate: Locate, *, units: pd.DataFrame | Non
         bad.add(idx)
 
     ids = {}
-    for column, resolve, error in (("unit_id", unit_resolver(units), UnknownUnitError),
+    # A province's own name (吉林, 海南) means the province, as before the prefectures and counties existed;
+    # every other name must fit one unit (朝阳区 is refused as ambiguous, with the candidates).
+    for column, resolve, error in (("unit_id", unit_resolver(units, prefer=PROVINCE_LEVELS), UnknownUnitError),
                                    ("indicator_id", lambda x: resolve_indicator(x, table), UnknownIndicatorError)):
         ids[column] = {}
         for raw in frame[column].dropna().unique():
@@ -206,7 +208,8 @@ def _one_file(path: str | Path, units, indicators, sheet) -> tuple[pd.DataFrame,
     """Valid rows of one file, or DataValidationError with all its problems. Cached for the default tables."""
     shown = str(path)
     if units is None and indicators is None:
-        frame, exact, problems = _cached_file(file_key(path), sheet, file_key(UNITS_CSV), file_key(INDICATORS_CSV))
+        frame, exact, problems = _cached_file(file_key(path), sheet, file_key(INDICATORS_CSV),
+                                              *(file_key(p) for p in UNIT_FILES))
     else:
         frame, exact, problems = _file_rows(read_grid(path, sheet=sheet), units, indicators)
     if problems:

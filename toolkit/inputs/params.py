@@ -34,6 +34,7 @@ from toolkit.inputs.params_rules import (
     shown_value,
 )
 from toolkit.inputs.unit_targets import unit_target_files
+from toolkit.inputs.units import load_units
 
 DEFAULTS_FILE = PARAMS_DIR / "defaults.yaml"
 UNIT_ID_RE = re.compile(SLUG)
@@ -122,8 +123,13 @@ def load_unit_params(unit: str | Path, *, defaults_path: str | Path = DEFAULTS_F
     ``unit_id``: the unit the file is meant for (a batch slot, a notebook's ``unit_id``); a file whose own
     ``unit_id`` differs is refused, as a file in params/ whose name differs from its ``unit_id`` is.
     """
-    path = _params_file(unit)
     defaults = load_defaults(defaults_path)
+    if _below_provinces_without_file(unit):  # prefectures and counties run on the defaults unless given a file
+        values, problems = check_values({}, {})
+        merged = {**defaults, **values}
+        _raise_if(cross_problems(merged, {}), Path(defaults_path))
+        return UnitParams(unit_id=str(unit), params_file=Path(defaults_path).resolve(), **merged)
+    path = _params_file(unit)
     raw, lines = _read_yaml(path)
     problems = key_problems(raw, lines, allowed=UNIT_KEYS)
     found = _unit_id_problems(raw, lines, path, problems, expected=unit_id)
@@ -136,6 +142,16 @@ def load_unit_params(unit: str | Path, *, defaults_path: str | Path = DEFAULTS_F
     problems += value_problems + cross_problems(merged, lines)
     _raise_if(problems, path)
     return UnitParams(unit_id=found, params_file=path.resolve(), **merged)
+
+
+def _below_provinces_without_file(unit: str | Path) -> bool:
+    """A prefecture or county id (data/units_*.csv) with no params/<id>.yaml: about 3,200 units cannot each need a
+    file; they take params/defaults.yaml (a unit's own plan is given with a file, or --params-dir)."""
+    text = str(unit)
+    if isinstance(unit, Path) or not UNIT_ID_RE.match(text) or (PARAMS_DIR / f"{text}.yaml").is_file():
+        return False
+    units = load_units()
+    return text in units.index and units.loc[text, "level"] in ("prefecture", "county")
 
 
 def available_units(params_dir: str | Path = PARAMS_DIR) -> list[str]:
