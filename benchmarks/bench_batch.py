@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import tempfile
 import time
@@ -29,10 +28,10 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
+from toolkit.batch.kernels import warm_imports
 from toolkit.batch.plan import TEMPLATE
 from toolkit.batch.run import run_batch
 
-LIBRARIES = ("pandas", "numpy", "statsmodels.api", "matplotlib.pyplot", "seaborn", "toolkit")
 GOAL = 0.8
 
 
@@ -44,20 +43,9 @@ def _parameters_cell(template: Path):
     raise SystemExit(f"{template} has no cell tagged 'parameters'")
 
 
-def _toolkit_imports(template: Path) -> list[str]:
-    """The template's own ``toolkit`` import lines, so the floor imports exactly what the report imports."""
-    nb = nbformat.read(template, as_version=4)
-    lines = []
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            lines += [ln.strip() for ln in cell.source.splitlines()
-                      if re.match(r"\s*(from toolkit(\.\w+)* import |import toolkit)", ln)]
-    return list(dict.fromkeys(lines))
-
-
 def write_floor_notebooks(template: Path, folder: Path) -> tuple[Path, Path]:
     """``floor.ipynb`` (parameters + imports only) and ``empty.ipynb`` (parameters only)."""
-    imports = [f"import {name}" for name in LIBRARIES] + _toolkit_imports(template)
+    imports = list(warm_imports(template))  # the libraries, then the template's own toolkit imports
     kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
     paths = []
     for name, cells in (("floor", [new_code_cell("\n".join(imports))]), ("empty", [])):

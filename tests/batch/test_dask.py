@@ -15,11 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
+from test_batch import make_standin  # the same folder (pytest puts it on sys.path)
 
 from toolkit.batch.run import run_batch
 from toolkit.core.errors import BatchError
-
-from test_batch import make_standin  # the same folder (pytest puts it on sys.path)
 
 UNITS = ["national", "beijing", "tianjin", "hebei", "shanxi", "inner_mongolia", "liaoning", "jilin"]
 

@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from toolkit.batch.execute import KERNEL_ENV, Job, Outcome, execute_job
 from toolkit.batch.pool import Interrupted
+from toolkit.contracts.run_folder import PATH_SEPARATOR
 from toolkit.core import io
 from toolkit.core.errors import BatchError, Problem
 from toolkit.core.paths import DATA_DIR, DEMO_COUNTIES_CSV, NOTEBOOKS_DIR, PARAMS_DIR, PROJECT_ROOT
@@ -46,35 +47,29 @@ class RemoteJob:
     job: Job
     root: str  # the client's run folder; every path below it is rebuilt under the worker's temporary folder
     template: bytes
-    files: tuple[tuple[str, bytes], ...]  # (path relative to ``root``, content) the notebook reads
+    files: tuple[tuple[str, str, bytes], ...]  # (client path, where it goes relative to ``root``, content)
 
 
 @dataclass(frozen=True)
 class RemoteResult:
     outcome: Outcome
     files: tuple[tuple[str, bytes], ...]  # (path relative to the run folder, content) the unit wrote
-    worker: str
 
 
-def _relative(path: Path, root: Path) -> str | None:
+def _place(path: str, root: Path, parameter: str) -> str:
+    """Where a client path goes under the worker's folder: the same place in the run folder's layout, or (a
+    ``--params-dir`` file outside the run folder) under ``.remote/<parameter>/``."""
     try:
         return str(Path(path).relative_to(root))
     except ValueError:
-        return None
+        return f".remote/{parameter}/{Path(path).name}"
 
 
 def make_remote(job: Job, root: Path) -> RemoteJob:
     """Pack a unit job for a worker that may not see this machine's files."""
-    files = []
-    for name in _PATH_PARAMETERS:
-        value = job.parameters.get(name)
-        if not value or name == "output_dir":
-            continue
-        for part in str(value).split(";"):
-            relative = _relative(Path(part), root)
-            if relative is None:  # a --params-dir file outside the run folder: shipped under .remote/
-                relative = f".remote/{name}/{Path(part).name}"
-            files.append((relative, Path(part).read_bytes()))
+    files = [(part, _place(part, root, name), Path(part).read_bytes())
+             for name in _PATH_PARAMETERS if name != "output_dir" and job.parameters.get(name)
+             for part in str(job.parameters[name]).split(PATH_SEPARATOR)]
     return RemoteJob(job=job, root=str(root), template=Path(job.template).read_bytes(), files=tuple(files))
 
 
@@ -95,21 +90,17 @@ def run_remote(remote: RemoteJob) -> RemoteResult:
         template.write_bytes(remote.template)
         to_worker = [(str(root), str(work))]
         back = [(str(work), str(root)), (str(template), str(job.template))]
-        for relative, content in remote.files:
+        for client_path, relative, content in remote.files:
             target = work / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
+            if relative.startswith(".remote/"):
+                back.insert(0, (str(target), client_path))
         parameters = dict(job.parameters)
         for name in _PATH_PARAMETERS:
             if parameters.get(name):
-                parts = []
-                for part in str(parameters[name]).split(";"):
-                    relative = _relative(Path(part), root)
-                    local = work / relative if relative is not None else work / ".remote" / name / Path(part).name
-                    if relative is None:
-                        back.insert(0, (str(local), part))
-                    parts.append(str(local))
-                parameters[name] = ";".join(parts)
+                parameters[name] = PATH_SEPARATOR.join(str(work / _place(part, root, name))
+                                                       for part in str(parameters[name]).split(PATH_SEPARATOR))
         cwd = NOTEBOOKS_DIR if NOTEBOOKS_DIR.is_dir() else work
         local_job = replace(job, template=template, parameters=parameters, cwd=cwd,
                             notebook=Path(_translate(str(job.notebook), to_worker)),
@@ -125,7 +116,7 @@ def run_remote(remote: RemoteJob) -> RemoteResult:
                 if path.suffix in (".ipynb", ".json", ".html", ".csv"):
                     content = _translate(content.decode("utf-8"), back).encode("utf-8")
                 written.append((str(path.relative_to(work)), content))
-        return RemoteResult(outcome=outcome, files=tuple(written), worker=os.uname().nodename)
+        return RemoteResult(outcome=outcome, files=tuple(written))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -101,27 +101,26 @@ class WarmKernelError(RuntimeError):
 class WarmKernel:
     """A started kernel, its imports done, ready to run one notebook after another."""
 
-    def __init__(self, *, kernel_name: str, cwd: Path, extra_arguments: Sequence[str], imports: Sequence[str],
-                 start_timeout: float):
+    def __init__(self, key: tuple, *, kernel_name: str, cwd: Path, extra_arguments: Sequence[str],
+                 imports: Sequence[str], start_timeout: float):
         from jupyter_client.manager import AsyncKernelManager  # part of nbclient's 2.7 s, loaded with papermill
         from jupyter_core.utils import run_sync  # part of the same 2.7 s
 
-        self.key = (kernel_name, str(cwd), tuple(extra_arguments), tuple(imports))
+        self.key = key
         self.timeout = start_timeout
         self.km = AsyncKernelManager(kernel_name=kernel_name)
         self._run_sync = run_sync
-        self._clients: list[Any] = []
+        self._client: Any = None
         make_client = self.km.client
 
         def client(**kwargs: Any) -> Any:
             """nbclient asks for a client per notebook: it gets the same connected one (a new one costs 0.2 s to
             connect and pass ``wait_for_ready``); closed only with the kernel."""
-            if not self._clients:
-                made = make_client(**kwargs)
-                made.start_channels()
-                made.start_channels = lambda *args, **kw: None  # its heartbeat thread cannot start twice
-                self._clients.append(made)
-            return self._clients[0]
+            if self._client is None:
+                self._client = make_client(**kwargs)
+                self._client.start_channels()
+                self._client.start_channels = lambda *args, **kw: None  # its heartbeat thread cannot start twice
+            return self._client
 
         self.km.client = client
         run_sync(self.km.start_kernel)(extra_arguments=list(extra_arguments), cwd=str(cwd))
@@ -134,7 +133,6 @@ class WarmKernel:
         except BaseException:
             self.shutdown()
             raise
-        self.used = 0
 
     def _run(self, code: str, *, timeout: float | None) -> None:
         reply = self._control.execute_interactive(code, silent=True, store_history=False, timeout=timeout,
@@ -149,22 +147,17 @@ class WarmKernel:
     def reset(self) -> None:
         """Back to the state just after the warm-up (see the module docstring)."""
         self._run(_RESET, timeout=self.timeout)
-        self.used += 1
-
-    def close_clients(self) -> None:
-        """Close the notebooks' client."""
-        for made in self._clients:
-            with contextlib.suppress(Exception):
-                made.stop_channels()
-        self._clients.clear()
 
     def shutdown(self) -> None:
-        self.close_clients()
-        with contextlib.suppress(Exception):
-            self._control.stop_channels()
+        for client in (self._client, self._control):
+            with contextlib.suppress(Exception):
+                client.stop_channels()
         with contextlib.suppress(Exception):
             self._run_sync(self.km.shutdown_kernel)(now=True)
 
+
+#: The libraries every report imports; a warm kernel (and benchmarks/bench_batch.py's floor) imports them first.
+LIBRARIES = ("pandas", "numpy", "statsmodels.api", "matplotlib.pyplot", "seaborn")
 
 _local = threading.local()
 
@@ -178,7 +171,7 @@ def acquire(*, kernel_name: str, cwd: Path, extra_arguments: Sequence[str], impo
         release(failed=True)
         kernel = None
     if kernel is None:
-        kernel = WarmKernel(kernel_name=kernel_name, cwd=cwd, extra_arguments=extra_arguments, imports=imports,
+        kernel = WarmKernel(key, kernel_name=kernel_name, cwd=cwd, extra_arguments=extra_arguments, imports=imports,
                             start_timeout=start_timeout)
         _local.kernel = kernel
     try:
@@ -197,17 +190,12 @@ def release(*, failed: bool) -> None:
         kernel.shutdown()
 
 
-def shutdown_all() -> None:
-    """Stop this thread's kernel (a worker that is done)."""
-    release(failed=True)
-
-
 def warm_imports(template: Path) -> tuple[str, ...]:
     """What the warm-up imports for a template: the libraries every report uses and the template's own
     ``toolkit`` imports (read from its code cells), so the first cell finds them in ``sys.modules``."""
     import nbformat  # 2.3 s cold here (jsonschema's format checker); the worker has it loaded already
 
-    lines = ["import numpy", "import pandas", "import matplotlib.pyplot", "import seaborn", "import statsmodels.api"]
+    lines = [f"import {name}" for name in LIBRARIES]
     nb = nbformat.read(template, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -217,8 +205,3 @@ def warm_imports(template: Path) -> tuple[str, ...]:
                     lines.append(stripped)
     return tuple(dict.fromkeys(lines))
 
-
-def describe() -> dict[str, Any]:
-    """This thread's kernel, for diagnostics: how many notebooks it ran."""
-    kernel: WarmKernel | None = getattr(_local, "kernel", None)
-    return {"warm": kernel is not None, "used": kernel.used if kernel else 0}

@@ -37,7 +37,7 @@ from toolkit.core.paths import (
 from toolkit.inputs.catalog import load_targets, names_a_file, target_set_file
 from toolkit.inputs.observations import load_observations
 from toolkit.inputs.params import DEFAULTS_FILE, YAML_SUFFIXES, load_defaults, load_unit_params
-from toolkit.inputs.units import LEVELS, PROVINCE_LEVELS, check_unit_id, load_units, resolve_unit
+from toolkit.inputs.units import LEVELS, PROVINCE_LEVELS, check_unit_id, load_units, resolve_unit, units_inside
 
 TEMPLATE = NOTEBOOKS_DIR / "province_report.ipynb"
 
@@ -74,18 +74,6 @@ class Plan:
     extra_parameters: dict[str, set[str]] = field(default_factory=dict)  # what each extra notebook declares
 
 
-def _inside(table: pd.DataFrame, ancestor: str) -> set[str]:
-    """Every unit below ``ancestor`` (children, their children, ...)."""
-    children: dict[str, list[str]] = {}
-    for uid, parent in table["parent"].items():
-        children.setdefault(str(parent), []).append(str(uid))
-    found, frontier = set(), [ancestor]
-    while frontier:
-        frontier = [c for f in frontier for c in children.get(f, [])]
-        found.update(frontier)
-    return found
-
-
 def _resolve_units(units: Sequence[str] | None, table, *, level: str | None = None,
                    within: str | None = None) -> list[str]:
     """Unit ids (or names, codes) -> ids in the unit table's order; UnknownUnitError for unknown or path-like.
@@ -99,7 +87,8 @@ def _resolve_units(units: Sequence[str] | None, table, *, level: str | None = No
     scope = table
     if within is not None:
         ancestor = check_unit_id(resolve_unit(str(within).strip(), table, prefer=PROVINCE_LEVELS))
-        scope = table.loc[[u for u in table.index if u in _inside(table, ancestor)]]
+        inside = units_inside(ancestor)
+        scope = table.loc[[u for u in table.index if u in inside]]
     if units is None:
         if level is None and within is None:
             return [str(u) for u in table.index if table.loc[u, "level"] in PROVINCE_LEVELS]

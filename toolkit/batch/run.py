@@ -39,6 +39,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from toolkit.batch.cluster import run_jobs_on_cluster
 from toolkit.batch.execute import Job, Outcome
 from toolkit.batch.index_page import write_index
 from toolkit.batch.kernels import warm_imports
@@ -47,7 +48,6 @@ from toolkit.batch.outputs import write_results
 from toolkit.batch.pages import error_notebook, extra_title, render_html
 from toolkit.batch.pdf import PdfResult, check_pdf_support, pdf_dir, pdf_href, remove_pdfs, write_pdfs
 from toolkit.batch.plan import AFTER_UNITS, Plan, plan_batch
-from toolkit.batch.cluster import run_jobs_on_cluster
 from toolkit.batch.pool import Interrupted, job_line, run_jobs
 from toolkit.contracts.labels import both_names
 from toolkit.contracts.run_folder import INTERRUPTED, RUNNING, SLICES_DIR, UNIT_FILES, RunFolder, data_file_paths

@@ -37,9 +37,21 @@ from toolkit.contracts.observations import OBS_COLUMNS
 from toolkit.contracts.synthetic import SYNTHETIC_NOTE, synthetic_source
 from toolkit.core import io
 from toolkit.core.paths import DEMO_COUNTIES_CSV
-from toolkit.demo.panel import (CENTRE_YEAR, CYCLE_BASE_YEAR, DEFAULT_SEED, DEMO_FILE, MISSING_SHARE, SPECS, YEARS,
-                                _indicators, _publishable, _relative_base_years, _target_indicators, _transform,
-                                observation_csv)
+from toolkit.demo.panel import (
+    CENTRE_YEAR,
+    CYCLE_BASE_YEAR,
+    DEFAULT_SEED,
+    DEMO_FILE,
+    MISSING_SHARE,
+    SPECS,
+    YEARS,
+    _indicators,
+    _publishable,
+    _relative_base_years,
+    _target_indicators,
+    _transform,
+    observation_csv,
+)
 from toolkit.inputs.observations import load_observations
 from toolkit.inputs.units import PROVINCE_LEVELS, load_units, resolve_unit
 

@@ -125,10 +125,7 @@ def load_unit_params(unit: str | Path, *, defaults_path: str | Path = DEFAULTS_F
     """
     defaults = load_defaults(defaults_path)
     if _below_provinces_without_file(unit):  # prefectures and counties run on the defaults unless given a file
-        values, problems = check_values({}, {})
-        merged = {**defaults, **values}
-        _raise_if(cross_problems(merged, {}), Path(defaults_path))
-        return UnitParams(unit_id=str(unit), params_file=Path(defaults_path).resolve(), **merged)
+        return UnitParams(unit_id=str(unit), params_file=Path(defaults_path).resolve(), **defaults)
     path = _params_file(unit)
     raw, lines = _read_yaml(path)
     problems = key_problems(raw, lines, allowed=UNIT_KEYS)

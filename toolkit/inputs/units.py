@@ -25,8 +25,14 @@ import pandas as pd
 import pandera.pandas as pa
 
 from toolkit.contracts.observations import SLUG
-from toolkit.core.errors import (AmbiguousUnitError, DataValidationError, Problem, ToolkitError, UnknownUnitError,
-                                 did_you_mean)
+from toolkit.core.errors import (
+    AmbiguousUnitError,
+    DataValidationError,
+    Problem,
+    ToolkitError,
+    UnknownUnitError,
+    did_you_mean,
+)
 from toolkit.core.paths import UNIT_FILES, display_path
 from toolkit.inputs.divisions import short_names, split_name
 from toolkit.inputs.files import file_key
@@ -285,6 +291,11 @@ def _index(units: pd.DataFrame) -> _Index:
 @lru_cache(maxsize=8)
 def _default_index(keys: tuple[tuple[str, int, int], ...]) -> _Index:
     return _index(_units(keys))
+
+
+def units_inside(parent: str) -> set[str]:
+    """Every unit below ``parent`` in the shipped tables (its children, their children, ...)."""
+    return _default_index(_file_keys(None)).inside(parent)
 
 
 class _Scope:
