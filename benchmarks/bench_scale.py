@@ -8,7 +8,8 @@ import-only notebook of ``bench_batch.py`` and scaled to each size. Peak memory 
 the whole process tree (batch, workers, kernels), sampled every 0.5 s.
 
 Usage: ``python benchmarks/bench_scale.py [--sizes 32 100 300 1000] [--full] [--executors pool dask]
-[--workers 2] [--json FILE]``. ``--full`` adds every county-level unit (2,846). Outputs go to a temporary folder.
+[--workers 2] [--json FILE]``. ``--full`` adds every county-level unit (2,846); ``--sizes --full`` runs only that.
+Each row also gives ``first_n_s``: when the first 32, 100, 300, 1,000, 2,000 units of that run had finished. Outputs go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bench_batch import write_floor_notebooks
 
 from toolkit.batch.plan import TEMPLATE
 from toolkit.batch.run import run_batch
+from toolkit.contracts.run_folder import SUMMARY_FILE
 from toolkit.demo.county_panel import write_county_panel
 from toolkit.inputs.units import load_units
 
@@ -66,6 +68,36 @@ class PeakMemory:
         self._thread.join()
 
 
+class Milestones:
+    """When the batch in ``out`` had finished 32, 100, 300, 1,000 ... units (each unit's ``summary.json``,
+    polled every second): the cost per unit of the first N units of one long run, so growth is read within
+    one run and not across runs on a noisy machine."""
+
+    MARKS = (32, 100, 300, 1000, 2000)
+
+    def __init__(self, out: Path):
+        self.out, self.reached = out, {}
+
+    def __enter__(self):
+        self._t0, self._stop = time.perf_counter(), threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def _poll(self) -> None:
+        while not self._stop.wait(1.0):
+            done = sum(1 for _ in self.out.glob(f"units/*/{SUMMARY_FILE}"))
+            for mark in self.MARKS:
+                if done >= mark and mark not in self.reached:
+                    self.reached[mark] = round(time.perf_counter() - self._t0, 1)
+                    print(f"  {mark} units done after {self.reached[mark]} s "
+                          f"({self.reached[mark] / mark:.3f} s per unit)", flush=True)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
 def county_units(n: int | None) -> list[str]:
     """The first ``n`` county-level units in code order (whole provinces first: Beijing, Tianjin, Hebei...)."""
     units = load_units()
@@ -81,7 +113,7 @@ def _province_of(units, unit_id: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[32, 100, 300, 1000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[32, 100, 300, 1000])
     parser.add_argument("--full", action="store_true", help="also every county-level unit")
     parser.add_argument("--executors", nargs="+", choices=("pool", "dask"), default=["pool", "dask"])
     parser.add_argument("--workers", type=int, default=2)
@@ -119,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         chosen = county_units(size)
         for executor in args.executors:
             out = tmp / f"{executor}-{len(chosen)}"
-            with PeakMemory() as memory:
+            with PeakMemory() as memory, Milestones(out) as milestones:
                 t0 = time.perf_counter()
                 code = run_batch(chosen, workers=args.workers, out=out, extras={}, progress=False, data=[str(panel)],
                                  scheduler="local" if executor == "dask" else None)
@@ -128,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             row = {"units": len(chosen), "executor": executor, "seconds": round(seconds, 1),
                    "per_unit_s": round(seconds / len(chosen), 3), "floor_s": round(floor_per_unit * len(chosen), 1),
                    "ratio_to_floor": round(seconds / (floor_per_unit * len(chosen)), 3),
-                   "peak_rss_mb": round(memory.peak / 2**20), "failed": manifest["n_failed"], "exit_code": code}
+                   "peak_rss_mb": round(memory.peak / 2**20), "failed": manifest["n_failed"], "exit_code": code,
+                   "first_n_s": {str(n): t for n, t in milestones.reached.items() if n < len(chosen)}}
             rows.append(row)
             print(json.dumps(row), flush=True)
             shutil.rmtree(out, ignore_errors=True)
