@@ -46,3 +46,26 @@ def test_a_county_without_a_params_file_runs_on_the_defaults():
     assert params.unit_id == "wuhou" and params.params_file == (PARAMS_DIR / "defaults.yaml").resolve()
     with pytest.raises(Exception, match="no params file"):
         load_unit_params("not_a_unit")
+
+
+@pytest.mark.parametrize("lang, within, title, parent", [
+    ("zh", "所属：北京市", "<title>北京市 · 朝阳区（Chaoyang District）——", "北京市"),
+    ("en", "Within: Beijing (北京市)", "<title>Beijing · Chaoyang District (朝阳区) — ", "Beijing"),
+])
+def test_a_county_page_names_the_units_it_lies_in(tmp_path, lang, within, title, parent):
+    """朝阳区 is 29 places: its page says which one under the heading and in the browser tab, in each edition;
+    the index's 所属 column says it too."""
+    from toolkit.batch.run import run_batch
+    from toolkit.contracts.run_folder import RunFolder
+    from toolkit.demo.county_panel import write_county_panel
+
+    panel = write_county_panel(tmp_path / "beijing.csv", within="beijing")
+    out = tmp_path / "out"
+    assert run_batch(["110105"], workers=1, level="county", data=[str(panel)], out=out, extras={},
+                     progress=False, language=lang) == 0
+    page = RunFolder(out).unit_html("chaoyang_110105").read_text(encoding="utf-8")
+    assert f'<p class="tk-within">{within}</p>' in page
+    assert title in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    row = index.split('data-search="chaoyang_110105', 1)[1].split("</tr>", 1)[0]
+    assert f"<td>{parent}</td>" in row

@@ -49,11 +49,12 @@ from toolkit.batch.pages import error_notebook, extra_title, render_html
 from toolkit.batch.pdf import PdfResult, check_pdf_support, pdf_dir, pdf_href, remove_pdfs, write_pdfs
 from toolkit.batch.plan import AFTER_UNITS, Plan, plan_batch
 from toolkit.batch.pool import Interrupted, job_line, run_jobs
-from toolkit.contracts.labels import both_names
+from toolkit.contracts.labels import both_names, local_name
 from toolkit.contracts.run_folder import INTERRUPTED, RUNNING, SLICES_DIR, UNIT_FILES, RunFolder, data_file_paths
 from toolkit.core import io
 from toolkit.core.errors import BatchError, Problem, ToolkitError
 from toolkit.core.i18n import _, language
+from toolkit.inputs.units import units_above
 
 # ------------------------------------------------------------------------------------------- running
 
@@ -70,7 +71,10 @@ def _unit_job(plan: Plan, unit_id: str, kernel: str = "fresh", imports: tuple[st
     if unit_id in plan.params_files:
         parameters["params_file"] = str(plan.params_files[unit_id])
     with language(plan.language):
-        title = _("{unit} — Outline monitoring report").format(unit=both_names(plan.units.loc[unit_id]))
+        # A county's browser tab and printed header name its province and prefecture: 朝阳区 alone is 29 places.
+        above = [local_name(plan.units.loc[a]) for a in units_above(unit_id) if a in plan.units.index]
+        name = " · ".join([*above, both_names(plan.units.loc[unit_id])])
+        title = _("{unit} — Outline monitoring report").format(unit=name)
     return Job(name=unit_id, kind="unit", template=plan.template, parameters=parameters,
                notebook=folder.notebook(unit_id), html=folder.unit_html(unit_id),
                cwd=plan.template.parent, clear=tuple(unit_dir / f for f in UNIT_FILES), title=title,

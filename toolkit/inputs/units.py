@@ -298,6 +298,13 @@ def units_inside(parent: str) -> set[str]:
     return _default_index(_file_keys(None)).inside(parent)
 
 
+def units_above(unit: str) -> tuple[str, ...]:
+    """The units ``unit`` lies in, the province first (成都市's 四川省; 武侯区's 四川省, 成都市), without the
+    nation: what a county's page names so that one of the 29 朝阳区-like repeated names is never read alone."""
+    index = _default_index(_file_keys(None))
+    return tuple(a for a in reversed(index.ancestors.get(unit, ())) if index.level.get(a) != "country")
+
+
 class _Scope:
     """Which units a resolver may return: ``levels`` and ``parent`` applied to one index."""
 

@@ -24,6 +24,7 @@ STYLE = """<style>
 details summary{cursor:pointer;color:#1f4e79;margin:4px 0}
 .tk-cat{padding:2px 6px;border-radius:3px;white-space:nowrap}
 .tk-muted{color:#666;font-size:0.9em}
+.tk-within{font-size:1.1em;margin:-0.3em 0 0.4em}
 .tk-note{border-left:3px solid #1f4e79;padding:4px 10px;margin:8px 0;background:#f4f8fb}
 </style>"""
 

@@ -20,6 +20,7 @@ from toolkit.core.paths import display_path
 from toolkit.evaluation.calibration import calibration_record
 from toolkit.inputs.catalog import unit_label
 from toolkit.inputs.unit_targets import LOCAL
+from toolkit.inputs.units import load_units, units_above
 from toolkit.reports.html import category_badge, heading, html, table
 from toolkit.reports.text import attain_text, comparator_text, fmt, latest_text, probability
 from toolkit.reports.unit_report.context import ReportContext
@@ -61,7 +62,7 @@ def title(context: ReportContext) -> HTML:
     # The English edition keeps the Outline's official Chinese title beside its translation.
     cycle_name = cycle.name_zh if current_language() == "zh" else f"{cycle.name_en} · {cycle.name_zh}"
     return html(
-        f"{banner(context)}<h1>{escape(_unit_title(unit))}</h1>"
+        f"{banner(context)}<h1>{escape(_unit_title(unit))}</h1>{_within_line(context.unit_id)}"
         + '<p class="tk-muted">' + escape(_("Monitoring report on {outline}").format(outline=cycle_name)) + "<br>"
         + escape(_("As of {year} (later observations ignored)")).format(year=f"<b>{context.as_of}</b>")
         + f" · {vintage}{region}{other_set}{local}</p>"
@@ -72,6 +73,17 @@ def _unit_title(unit) -> str:
     """The unit's name as the report's title: Chinese only in the Chinese edition (全国, 北京市), the English
     name with the Chinese beside it in the English edition."""
     return local_name(unit) if current_language() == "zh" else both_names(unit)
+
+
+def _within_line(unit_id: str) -> str:
+    """For a prefecture or county, the units it lies in (所属：四川省 · 成都市), "" for the nation and provinces."""
+    above = units_above(unit_id)
+    if not above:
+        return ""
+    units = load_units()
+    places = " · ".join(_unit_title(units.loc[a]) for a in above)
+    text = _("Within: {places}").format(places=places)
+    return f'<p class="tk-within">{escape(text)}</p>'
 
 
 def provenance(context: ReportContext) -> HTML:
