@@ -74,6 +74,18 @@ def test_defaults_values():
     assert d["models"] == ("linear", "recent", "drift", "damped")
 
 
+def test_defaults_are_read_once_but_a_changed_file_is_read_again(tmp_path):
+    """The cache (a county plan reads the defaults 2,846 times) hands out copies and sees an edited file."""
+    path = tmp_path / "defaults.yaml"
+    text = (PARAMS_DIR / "defaults.yaml").read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    first = P.load_defaults(path)
+    first["categories"]["on_track"] = 0.5  # a caller's change must not reach the next caller
+    assert P.load_defaults(path)["categories"]["on_track"] == 0.9
+    path.write_text(text.replace("min_points: 4", "min_points: 10"), encoding="utf-8")
+    assert P.load_defaults(path)["min_points"] == 10  # a different size, whatever the clock's resolution
+
+
 def test_id_and_path_give_the_same_params():
     by_id = P.load_unit_params("beijing")
     assert P.load_unit_params(PARAMS_DIR / "beijing.yaml") == by_id
