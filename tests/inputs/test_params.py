@@ -82,8 +82,9 @@ def test_defaults_are_read_once_but_a_changed_file_is_read_again(tmp_path):
     first = P.load_defaults(path)
     first["categories"]["on_track"] = 0.5  # a caller's change must not reach the next caller
     assert P.load_defaults(path)["categories"]["on_track"] == 0.9
-    path.write_text(text.replace("min_points: 4", "min_points: 10"), encoding="utf-8")
-    assert P.load_defaults(path)["min_points"] == 10  # a different size, whatever the clock's resolution
+    edited = text.replace("min_points: 4", "min_points: 5") + "# edited: a new size, whatever the clock's resolution\n"
+    path.write_text(edited, encoding="utf-8")
+    assert P.load_defaults(path)["min_points"] == 5
 
 
 def test_id_and_path_give_the_same_params():
