@@ -9,7 +9,8 @@ the whole process tree (batch, workers, kernels), sampled every 0.5 s.
 
 Usage: ``python benchmarks/bench_scale.py [--sizes 32 100 300 1000] [--full] [--executors pool dask]
 [--workers 2] [--json FILE]``. ``--full`` adds every county-level unit (2,846); ``--sizes --full`` runs only that.
-Each row also gives ``first_n_s``: when the first 32, 100, 300, 1,000, 2,000 units of that run had finished. Outputs go to a temporary folder.
+Each row also gives ``first_n_s``: when the first 32, 100, 300, 1,000, 2,000 units of that run had finished.
+Outputs go to a temporary folder.
 """
 
 from __future__ import annotations
