@@ -440,3 +440,22 @@ def test_index_context_is_in_the_run_edition_and_links_only_extras_with_a_known_
     assert [(e["title"], e["href"]) for e in context["extras"]] == [("Overview across units", "overview.html"),
                                                                     ("Method evaluation", None)]
     assert index_context(tmp_path, run_info(unit("national")))["rows"][0]["status"] == "完成"
+
+
+def test_xlsx_of_a_county_run_says_where_each_county_lies(tmp_path):
+    """朝阳区 is 29 places: the workbook of a county run has the province and prefecture beside the names."""
+    for unit_id in ("chaoyang_110105", "wuhou"):
+        write_unit(tmp_path, unit_id, synthetic=True, on_track=1)
+        (tmp_path / "units" / unit_id / "results.csv").write_text(
+            f"unit_id,indicator_id,p_attain\n{unit_id},imr,0.5\n", encoding="utf-8")
+    (tmp_path / "run.json").write_text(json.dumps({"status": "running", "started": "2024-05-01T10:00:00+08:00",
+                                                   "language": "zh", "toolkit_version": "0.1.0"}), encoding="utf-8")
+    write_results(tmp_path, ["chaoyang_110105", "wuhou"])
+    book = load_workbook(tmp_path / "results.xlsx")
+    labels, ids, *data = sheet_rows(book["结果"])
+    assert ids[:4] == ["unit_id", "unit_name_zh", "unit_name_en", "unit_within"] and labels[3] == "所属"
+    assert [row[:4] for row in data] == [["chaoyang_110105", "朝阳区", "Chaoyang District", "北京市"],
+                                         ["wuhou", "武侯区", "Wuhou District", "四川省 · 成都市"]]
+    readme = "\n".join(" | ".join(str(c) for c in row if c is not None) for row in sheet_rows(book["说明"]))
+    assert "所在的省（区、市）和地市" in readme
+    assert "unit_within" not in (tmp_path / "results.csv").read_text(encoding="utf-8")  # the csv is unchanged

@@ -17,13 +17,13 @@ import pandas as pd
 
 from toolkit import __version__
 from toolkit.batch.run_words import cycle_names, describe, run_date
-from toolkit.contracts.labels import area_label, both_names, category_label
+from toolkit.contracts.labels import area_label, both_names, category_label, local_name
 from toolkit.contracts.results import CATEGORIES
 from toolkit.contracts.synthetic import banner_text
 from toolkit.core import io
 from toolkit.core.i18n import N_, _, list_separator
 from toolkit.inputs.catalog import load_indicators, unit_label
-from toolkit.inputs.units import load_units
+from toolkit.inputs.units import load_units, units_above
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -44,12 +44,16 @@ PROBABILITY_DIGITS = 2
 #: Columns the workbook adds beside the contract's: names and labels in words, from the project's tables.
 NAME_COLUMNS = {"unit_id": ("unit_name_zh", "unit_name_en"), "indicator_id": ("indicator_name_zh", "indicator_name_en")}
 LABEL_COLUMNS = {"area": "area_label", "unit": "unit_label", "category": "category_label"}
-ADDED_COLUMNS = frozenset({*(c for pair in NAME_COLUMNS.values() for c in pair), *LABEL_COLUMNS.values()})
+#: For a run below the provinces: the province and prefecture each unit lies in, after its names.
+WITHIN_COLUMN = "unit_within"
+ADDED_COLUMNS = frozenset({*(c for pair in NAME_COLUMNS.values() for c in pair), *LABEL_COLUMNS.values(),
+                           WITHIN_COLUMN})
 #: The workbook's column headers (the csv ids stay on the table's second header row).
 COLUMN_LABELS = {
     "unit_id": N_("Unit id"),
     "unit_name_zh": N_("Unit (Chinese name)"),
     "unit_name_en": N_("Unit (English name)"),
+    "unit_within": N_("Within"),
     "indicator_id": N_("Indicator id"),
     "indicator_name_zh": N_("Indicator (Chinese name)"),
     "indicator_name_en": N_("Indicator (English name)"),
@@ -118,9 +122,11 @@ COLUMN_LABELS = {
 }
 #: What the main columns mean (the readme sheet's column table).
 COLUMN_NOTES = {
-    "unit_id": N_("The unit: national or a province (data/units.csv)."),
+    "unit_id": N_("The unit: national, a province, a prefecture or a county (data/units*.csv)."),
     "unit_name_zh": N_("Added in this workbook from data/units.csv; not in results.csv."),
     "unit_name_en": N_("Added in this workbook from data/units.csv; not in results.csv."),
+    "unit_within": N_("For a prefecture or a county: the province and the prefecture it lies in (29 county names "
+                      "repeat). Added in this workbook; not in results.csv."),
     "indicator_id": N_("The indicator (data/indicators.csv)."),
     "indicator_name_zh": N_("Added in this workbook from data/indicators.csv; not in results.csv."),
     "indicator_name_en": N_("Added in this workbook from data/indicators.csv; not in results.csv."),
@@ -151,6 +157,12 @@ COLUMN_NOTES = {
 }
 
 
+def _within(unit_id: str) -> str:
+    """四川省 · 成都市 for 武侯区 (the current edition's names); "" for the nation and the provinces."""
+    units = load_units()
+    return " · ".join(local_name(units.loc[a]) for a in units_above(unit_id) if a in units.index)
+
+
 def _names(table: pd.DataFrame, ids: pd.Series) -> tuple[list[str], list[str]]:
     """The Chinese and English names of each id (empty for an id the table does not know)."""
     zh = [str(table.at[i, "name_zh"]) if i in table.index else "" for i in ids]
@@ -169,6 +181,10 @@ def results_table(combined: pd.DataFrame) -> pd.DataFrame:
             at = table.columns.get_loc(id_column) + 1
             table.insert(at, zh_column, zh)
             table.insert(at + 1, en_column, en)
+    if "unit_id" in table:
+        within = [_within(u) for u in combined["unit_id"]]
+        if any(within):
+            table.insert(table.columns.get_loc("unit_name_en") + 1, WITHIN_COLUMN, within)
     labels = {"area": area_label, "unit": unit_label, "category": category_label}
     for code_column, label_column in LABEL_COLUMNS.items():
         if code_column in table:
