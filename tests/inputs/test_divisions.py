@@ -23,7 +23,7 @@ from toolkit.core.paths import PROJECT_ROOT, UNITS_COUNTY_CSV, UNITS_CSV, UNITS_
 from toolkit.inputs import units as units_module
 from toolkit.inputs.divisions import split_name
 from toolkit.inputs.observations import load_observations
-from toolkit.inputs.units import PROVINCE_LEVELS, load_units, resolve_unit, unit_resolver
+from toolkit.inputs.units import PROVINCE_LEVELS, load_units, names_above, resolve_unit, unit_resolver
 
 UNITS = load_units()
 OBS_HEADER = ",".join(OBS_COLUMNS)
@@ -94,6 +94,18 @@ def test_118_counties_lie_directly_under_their_province():
     # and the four prefectures without county-level units
     prefectures = set(UNITS.index[UNITS["level"] == "prefecture"]) - set(counties["parent"])
     assert sorted(UNITS.loc[list(prefectures), "gb_code"]) == ["441900", "442000", "460400", "620200"]
+
+
+@pytest.mark.parametrize("unit_id, above", [
+    ("wuhou", ["四川省", "成都市"]),           # a county: its province, then its prefecture
+    ("chaoyang_110105", ["北京市"]),          # a district of a municipality lies directly under it
+    ("chengdu", ["四川省"]),
+    ("sichuan", []), ("national", []),
+])
+def test_the_names_above_a_unit_are_its_province_then_its_prefecture(unit_id, above):
+    assert names_above(unit_id, lambda row: row["name_zh"]) == above
+    assert names_above(unit_id, lambda row: row.name) == [
+        {"四川省": "sichuan", "成都市": "chengdu", "北京市": "beijing"}[name] for name in above]
 
 
 def test_29_county_names_repeat_on_66_rows_and_never_within_a_prefecture():

@@ -24,7 +24,7 @@ from toolkit.contracts.run_folder import RunFolder, run_language
 from toolkit.contracts.synthetic import banner_text
 from toolkit.core import i18n, io
 from toolkit.core.i18n import _, current_language, html_lang
-from toolkit.inputs.units import load_units
+from toolkit.inputs.units import names_above
 
 # -------------------------------------------------------------------------------------------- the index page
 
@@ -53,19 +53,16 @@ def index_context(out_dir: str | Path, run_info: Mapping[str, Any], *, language:
         return _index_context(Path(out_dir), run_info)
 
 
-def _within(unit_id: str, units) -> str:
+def _within(unit_id: str) -> str:
     """The enclosing unit's name for a prefecture or county (成都市 for 武侯区), "" for the nation and provinces:
     a county run's index is read, sorted and filtered by it."""
-    if unit_id not in units.index or units.loc[unit_id, "level"] not in ("prefecture", "county"):
-        return ""
-    parent = str(units.loc[unit_id, "parent"])
-    return local_name(units.loc[parent]) if parent in units.index else ""
+    above = names_above(unit_id, local_name)
+    return above[-1] if above else ""
 
 
 def _index_context(out_dir: Path, run_info: Mapping[str, Any]) -> dict[str, Any]:
     folder = RunFolder(out_dir)
     rows, failures = [], []
-    units = load_units()
     for position, unit in enumerate(run_info.get("units", []), start=1):
         unit_id = str(unit["unit_id"])
         summary = folder.read_summary(unit_id) or {}
@@ -75,7 +72,7 @@ def _index_context(out_dir: Path, run_info: Mapping[str, Any]) -> dict[str, Any]
                  "name_en": str(summary.get("name_en") or unit.get("name_en") or unit_id)}
         region = str(summary.get("region") or unit.get("region") or "")
         row_counts = [(c, (_count(counts.get(c, 0)) if summary else None)) for c in CATEGORIES]
-        within = _within(unit_id, units)
+        within = _within(unit_id)
         row = {
             "position": position,
             "unit_id": unit_id,

@@ -54,7 +54,7 @@ from toolkit.contracts.run_folder import INTERRUPTED, RUNNING, SLICES_DIR, UNIT_
 from toolkit.core import io
 from toolkit.core.errors import BatchError, Problem, ToolkitError
 from toolkit.core.i18n import _, language
-from toolkit.inputs.units import units_above
+from toolkit.inputs.units import names_above
 
 # ------------------------------------------------------------------------------------------- running
 
@@ -72,8 +72,7 @@ def _unit_job(plan: Plan, unit_id: str, kernel: str = "fresh", imports: tuple[st
         parameters["params_file"] = str(plan.params_files[unit_id])
     with language(plan.language):
         # A county's browser tab and printed header name its province and prefecture: 朝阳区 alone is 29 places.
-        above = [local_name(plan.units.loc[a]) for a in units_above(unit_id) if a in plan.units.index]
-        name = " · ".join([*above, both_names(plan.units.loc[unit_id])])
+        name = " · ".join([*names_above(unit_id, local_name), both_names(plan.units.loc[unit_id])])
         title = _("{unit} — Outline monitoring report").format(unit=name)
     return Job(name=unit_id, kind="unit", template=plan.template, parameters=parameters,
                notebook=folder.notebook(unit_id), html=folder.unit_html(unit_id),

@@ -23,7 +23,7 @@ from toolkit.contracts.synthetic import banner_text
 from toolkit.core import io
 from toolkit.core.i18n import N_, _, list_separator
 from toolkit.inputs.catalog import load_indicators, unit_label
-from toolkit.inputs.units import load_units, units_above
+from toolkit.inputs.units import load_units, names_above
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -160,9 +160,7 @@ COLUMN_NOTES = {
 def _within(unit_ids: Sequence[str]) -> list[str]:
     """四川省 · 成都市 for 武侯区 (the current edition's names); "" for the nation and the provinces. Once per
     unit, not per row: a county run's results have 29 rows a unit (82,534 for the full set)."""
-    units = load_units()
-    names = {u: " · ".join(local_name(units.loc[a]) for a in units_above(u) if a in units.index)
-             for u in dict.fromkeys(unit_ids)}
+    names = {u: " · ".join(names_above(u, local_name)) for u in dict.fromkeys(unit_ids)}
     return [names[u] for u in unit_ids]
 
 

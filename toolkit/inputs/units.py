@@ -306,6 +306,13 @@ def units_above(unit: str) -> tuple[str, ...]:
     return tuple(a for a in reversed(index.ancestors.get(unit, ())) if index.level.get(a) != "country")
 
 
+def names_above(unit: str, name: Callable[[pd.Series], str]) -> list[str]:
+    """The names of the units ``unit`` lies in, province first, each written by ``name`` (``local_name`` for a
+    table cell, the page's title style for a heading): the one place a county's 四川省 · 成都市 is worked out."""
+    table = _units(_file_keys(None))  # the cached table, read only: no copy per call (82,534 rows a full run)
+    return [name(table.loc[a]) for a in units_above(unit) if a in table.index]
+
+
 class _Scope:
     """Which units a resolver may return: ``levels`` and ``parent`` applied to one index."""
 

@@ -20,7 +20,7 @@ from toolkit.core.paths import display_path
 from toolkit.evaluation.calibration import calibration_record
 from toolkit.inputs.catalog import unit_label
 from toolkit.inputs.unit_targets import LOCAL
-from toolkit.inputs.units import load_units, units_above
+from toolkit.inputs.units import names_above
 from toolkit.reports.html import category_badge, heading, html, table
 from toolkit.reports.text import attain_text, comparator_text, fmt, latest_text, probability
 from toolkit.reports.unit_report.context import ReportContext
@@ -77,12 +77,10 @@ def _unit_title(unit) -> str:
 
 def _within_line(unit_id: str) -> str:
     """For a prefecture or county, the units it lies in (所属：四川省 · 成都市), "" for the nation and provinces."""
-    above = units_above(unit_id)
+    above = names_above(unit_id, _unit_title)
     if not above:
         return ""
-    units = load_units()
-    places = " · ".join(_unit_title(units.loc[a]) for a in above)
-    text = _("Within: {places}").format(places=places)
+    text = _("Within: {places}").format(places=" · ".join(above))
     return f'<p class="tk-within">{escape(text)}</p>'
 
 
