@@ -63,10 +63,14 @@ def alive(pids: list[int]) -> list[int]:
     return living
 
 
-def start(out: Path, template: Path, cwd: Path) -> subprocess.Popen:
+def start(out: Path, template: Path, cwd: Path, tmp: Path | None = None) -> subprocess.Popen:
+    """The batch in a new process group; ``tmp`` its TMPDIR (to see what it leaves in the temp folder)."""
     code = DRIVER.format(units=UNITS, out=str(out), template=str(template))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]),
                                                        os.environ.get("PYTHONPATH", "")])}
+    if tmp is not None:
+        tmp.mkdir(exist_ok=True)
+        env["TMPDIR"] = str(tmp)
     return subprocess.Popen([sys.executable, "-c", code], cwd=cwd, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -86,10 +90,10 @@ def claims_only_what_it_holds(out: Path) -> None:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; PR_SET_PDEATHSIG is Linux-only")
 def test_killing_the_batch_at_random_moments_leaves_no_worker_no_lock_and_no_false_success(tmp_path):
     template = make_standin(tmp_path / "standin.ipynb")
-    out = tmp_path / "out"
+    out, tmp = tmp_path / "out", tmp_path / "tmp"
     rng = random.Random(SEED)
     for round_ in range(KILLS):
-        proc = start(out, template, tmp_path)
+        proc = start(out, template, tmp_path, tmp)
         time.sleep(rng.uniform(0.5, 6.0))
         family = descendants(proc.pid)
         with_children = bool(family)
@@ -107,12 +111,15 @@ def test_killing_the_batch_at_random_moments_leaves_no_worker_no_lock_and_no_fal
         assert alive(family) == [], f"survivors after the kill (had children: {with_children})"
         if RunFolder(out).manifest.is_file():
             claims_only_what_it_holds(out)
-    final = start(out, template, tmp_path)  # the lock died with its holders: this run is not refused
+    final = start(out, template, tmp_path, tmp)  # the lock died with its holders: this run is not refused
     _, stderr = final.communicate(timeout=300)
     assert final.returncode == 0, stderr.decode()[-2000:]
     manifest = json.loads(RunFolder(out).manifest.read_text(encoding="utf-8"))
     assert manifest["status"] == COMPLETE and [u["unit_id"] for u in manifest["units"]] == UNITS
     claims_only_what_it_holds(out)
+    # The killed runs' kernels never removed their connection files; the last run removed their folders and its
+    # own. (Before: a /tmp/tmp*.json per killed kernel.)
+    assert sorted(p.name for p in tmp.iterdir()) == []
 
 
 INTERRUPTIBLE = textwrap.dedent("""

@@ -79,9 +79,24 @@ def _translate(text: str, pairs: Sequence[tuple[str, str]]) -> str:
     return text
 
 
+def _temporary_files_in_worker_directory() -> None:
+    """This task's and the worker's kernels' temporary files (a kernel's connection file, which a killed worker
+    cannot remove) go into the Dask worker's own folder: Dask removes it when the worker closes and, when the
+    worker was killed, the next worker started on that machine purges it (``distributed.diskutils``)."""
+    from distributed import get_worker  # loaded already: this runs inside a Dask task
+
+    try:
+        folder = os.path.join(get_worker().local_directory, "tmp")
+    except ValueError:  # not on a worker (a test calling the task directly)
+        return
+    os.makedirs(folder, exist_ok=True)
+    os.environ["TMPDIR"] = tempfile.tempdir = folder
+
+
 def run_remote(remote: RemoteJob) -> RemoteResult:
     """The Dask task: execute one unit in a temporary copy of the run folder's layout; return what it wrote."""
     os.environ.update(KERNEL_ENV)  # the warm kernel inherits it
+    _temporary_files_in_worker_directory()
     job, root = remote.job, Path(remote.root)
     work = Path(tempfile.mkdtemp(prefix="toolkit-unit-"))
     try:

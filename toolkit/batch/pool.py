@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +24,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from toolkit.batch.execute import KERNEL_ENV, Job, Outcome, execute_job
+from toolkit.batch.scratch import worker_scratch
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -44,6 +46,7 @@ def _init_worker(env: Mapping[str, str], parent: int) -> None:
     a worker exits on its own when the worker is gone (ipykernel's parent poller).
     """
     os.environ.update(env)
+    tempfile.tempdir = None  # a forked worker inherits the parent's choice: read TMPDIR (the run's scratch) again
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
 
@@ -113,18 +116,27 @@ def run_jobs(jobs: Sequence[Job], after: Sequence[Job] = (), *, workers: int, pr
     after ``before_after(outcomes)`` (which writes what they read). One tqdm bar over all jobs and one
     printed line per finished job (status, name, seconds).
     """
-    class _Bar(tqdm):
-        monitor_interval = 0  # no monitor thread: a later run may then still fork safely
-
     total = len(jobs) + len(after)
-    outcomes: dict[str, Outcome] = {}
     if not total:
-        return outcomes
+        return {}
     context = _mp_context()
     # A forked worker's parent is this process; a forkserver's or spawned worker's is not (0: not checked).
     parent = os.getpid() if context.get_start_method() == "fork" else 0
-    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, total)), mp_context=context,
-                               initializer=_init_worker, initargs=(KERNEL_ENV, parent))
+    # The workers' and their kernels' temporary files (a kernel's connection file among them) go into a folder
+    # this process removes at the end, also after it had to kill them (then nobody else would remove them).
+    with worker_scratch() as scratch:
+        pool = ProcessPoolExecutor(max_workers=max(1, min(workers, total)), mp_context=context,
+                                   initializer=_init_worker, initargs=({**KERNEL_ENV, "TMPDIR": scratch}, parent))
+        return _collect(pool, jobs, after, progress=progress, echo=echo, before_after=before_after)
+
+
+def _collect(pool: ProcessPoolExecutor, jobs: Sequence[Job], after: Sequence[Job], *, progress: bool, echo: bool,
+             before_after: Callable[[dict[str, Outcome]], None] | None) -> dict[str, Outcome]:
+    """Submit the jobs, the ``after`` jobs once the units are done, and gather their outcomes as they finish."""
+    class _Bar(tqdm):
+        monitor_interval = 0  # no monitor thread: a later run may then still fork safely
+
+    outcomes: dict[str, Outcome] = {}
     try:
         submitted: dict[Future, tuple[Job, float]] = {}
 
@@ -135,7 +147,7 @@ def run_jobs(jobs: Sequence[Job], after: Sequence[Job] = (), *, workers: int, pr
 
         for job in jobs:
             submit(job)
-        bar = _Bar(total=total, desc="notebooks", unit="nb", disable=not progress, file=sys.stderr,
+        bar = _Bar(total=len(jobs) + len(after), desc="notebooks", unit="nb", disable=not progress, file=sys.stderr,
                    dynamic_ncols=True)
         units = [job.name for job in jobs if job.kind == "unit"]
         pending, queued_after = set(submitted), list(after)
