@@ -203,7 +203,9 @@ def run_jobs_on_cluster(jobs: Sequence[Job], *, scheduler: str, workers: int, ro
                    dynamic_ncols=True)
         try:
             for future in as_completed(futures):
-                job = futures[future]
+                # Dropped at once: a worker keeps a task's result (the unit's page and notebook, about 2 MB) for as
+                # long as the client holds its future. Kept to the end, 2,846 of them took 7.6 GB.
+                job = futures.pop(future)
                 try:
                     result: RemoteResult = future.result()
                 except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost connection: the unit fails alone
@@ -213,6 +215,8 @@ def run_jobs_on_cluster(jobs: Sequence[Job], *, scheduler: str, workers: int, ro
                     outcome = result.outcome
                     for relative, content in result.files:
                         io.write_bytes(root / relative, content)
+                    del result
+                future.release()
                 outcomes[job.name] = outcome
                 bar.update(1)
                 if echo and line is not None:

@@ -268,59 +268,69 @@ def _width(values: Sequence[Any]) -> float:
 
 
 def save_workbook(path: Path, sheets: tuple[str, str], readme: list[tuple[str, list[Any]]],
-                   table: pd.DataFrame) -> None:
+                  table: pd.DataFrame) -> None:
+    """The readme sheet, then the results sheet, streamed row by row (openpyxl's write-only mode).
+
+    A full county run has 82,534 rows of 40 columns: held as cell objects they took the run's client to 2.2 GB
+    and minutes (``benchmarks/bench_workbook.py``). Styles, widths, the filter and the frozen panes are set
+    before the rows are written, as write-only mode requires."""
     from openpyxl import Workbook  # 0.06 s here (pandas loaded): only when a run writes its workbook
+    from openpyxl.cell import WriteOnlyCell  # part of openpyxl's 0.06 s
     from openpyxl.styles import Alignment, Font, PatternFill  # part of openpyxl's 0.06 s
     from openpyxl.utils import get_column_letter  # part of openpyxl's 0.06 s
 
-    book = Workbook()
-    about = book.active
-    about.title = sheets[0]
+    book = Workbook(write_only=True)
+
+    def cell(sheet, value: Any, **style: Any) -> Any:
+        """A cell with a style, or a value that must stay text (openpyxl would store '=...' as a formula)."""
+        written = WriteOnlyCell(sheet, value=value)
+        io.keep_text(written)
+        for name, setting in style.items():
+            setattr(written, name, setting)
+        return written
+
+    about = book.create_sheet(sheets[0])
+    for letter, width in (("A", 44), ("B", 30), ("C", 90)):
+        about.column_dimensions[letter].width = width
     fonts = {"title": Font(bold=True, size=14), "warning": Font(bold=True, color="B2182B"),
              "key": Font(bold=True), "head": Font(bold=True)}
-    for style, cells in readme:
-        about.append([_cell(v) for v in cells])
-        for cell in about[about.max_row]:
-            io.keep_text(cell)
-            if style == "key" and cell.column > 1:
-                cell.alignment = Alignment(horizontal="left")
-            elif style in fonts and (style != "key" or cell.column == 1):
-                cell.font = fonts[style]
+    band, left = PatternFill("solid", fgColor="EEEEEE"), Alignment(horizontal="left")
+    for style, values in readme:
+        if style == "head":  # the grey band runs across the sheet's three columns
+            values = [*values, *[None] * (3 - len(values))]
+        row = []
+        for position, value in enumerate(values, start=1):
+            settings: dict[str, Any] = {}
+            if style == "key" and position > 1:
+                settings["alignment"] = left
+            elif style in fonts and (style != "key" or position == 1):
+                settings["font"] = fonts[style]
             if style == "head":
-                cell.fill = PatternFill("solid", fgColor="EEEEEE")
-    about.column_dimensions["A"].width = 44
-    about.column_dimensions["B"].width = 30
-    about.column_dimensions["C"].width = 90
+                settings["fill"] = band
+            row.append(cell(about, _cell(value), **settings))
+        about.append(row)
 
     results = book.create_sheet(sheets[1])
     columns = list(table.columns)
-    results.append([_column_label(c) for c in columns])
-    results.append(columns)
-    head, ids = Font(bold=True), Font(italic=True, color="767676", size=9)
-    grey = PatternFill("solid", fgColor="F2F2F2")
-    for cell in results[1]:
-        cell.font, cell.fill = head, grey
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for cell in results[2]:
-        cell.font, cell.fill = ids, grey
-    for row in table.itertuples(index=False, name=None):
-        results.append([_cell(v) for v in row])
-    for cell_row in results.iter_rows(min_row=3):
-        for cell in cell_row:
-            io.keep_text(cell)
     for position, column in enumerate(columns, start=1):
-        letter = get_column_letter(position)
-        results.column_dimensions[letter].width = _width([_column_label(column)[:24], column,
-                                                          *table[column].head(500).tolist()])
-        if column in PROBABILITY_COLUMNS:
-            for cells in results.iter_cols(min_col=position, max_col=position, min_row=3):
-                for cell in cells:
-                    cell.number_format = "0.00"
+        results.column_dimensions[get_column_letter(position)].width = _width(
+            [_column_label(column)[:24], column, *table[column].head(500).tolist()])
     results.row_dimensions[1].height = 45
-    last = get_column_letter(max(len(columns), 1))
-    results.auto_filter.ref = f"A2:{last}{max(results.max_row, 2)}"
+    results.auto_filter.ref = f"A2:{get_column_letter(max(len(columns), 1))}{len(table) + 2}"
     frozen = columns.index("indicator_name_en") + 2 if "indicator_name_en" in columns else 1
     results.freeze_panes = f"{get_column_letter(frozen)}3"
+    grey = PatternFill("solid", fgColor="F2F2F2")
+    head, ids = Font(bold=True), Font(italic=True, color="767676", size=9)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    results.append([cell(results, _column_label(c), font=head, fill=grey, alignment=wrap) for c in columns])
+    results.append([cell(results, c, font=ids, fill=grey) for c in columns])
+    probability = {i for i, c in enumerate(columns) if c in PROBABILITY_COLUMNS}
+    values = table.astype(object)
+    values = values.where(values.notna(), None)  # missing values as empty cells; numbers as Python numbers
+    for row in values.itertuples(index=False, name=None):
+        results.append([
+            cell(results, v, number_format="0.00") if i in probability and v is not None
+            else cell(results, v) if isinstance(v, str) and v.startswith("=")
+            else _cell(v)
+            for i, v in enumerate(row)])
     book.save(path)
-
-
