@@ -479,6 +479,24 @@ def test_each_kernel_reads_only_its_rows_of_data_and_the_report_names_the_users_
     assert str(data) in (out / "html" / "beijing.html").read_text(encoding="utf-8")
 
 
+def test_a_named_unit_without_rows_in_data_fails_naming_the_users_file_not_the_deleted_slice(tmp_path):
+    """Asked for by name, a unit with no rows in --data fails on its own; the message named the run's temporary
+    slice (inputs/<unit>.csv, deleted when the run ends) and said it "has a header but no data rows"."""
+    import pandas as pd
+
+    from toolkit.core.paths import DEMO_DIR
+
+    data = tmp_path / "mine.csv"
+    frame = pd.read_csv(DEMO_DIR / "provinces.csv")
+    frame[frame["unit_id"] == "beijing"].to_csv(data, index=False)
+    out = tmp_path / "out"
+    assert run_batch(units=["beijing", "tianjin"], data=[str(data)], out=out, extras={}, progress=False) == 1
+    units = {u["unit_id"]: u for u in json.loads((out / "run.json").read_text(encoding="utf-8"))["units"]}
+    assert units["beijing"]["status"] == "ok" and units["tianjin"]["status"] == "failed"
+    assert units["tianjin"]["error"]["evalue"].startswith(f"{data}: has no observations of tianjin\n")
+    assert "inputs" not in units["tianjin"]["error"]["evalue"]
+
+
 def test_a_run_on_user_data_reports_its_units_only_and_not_the_demo_notes(tmp_path, capsys):
     """Issue 12, reports on user data: --data without --units runs the units the data hold; the params' demo
     note is not shown; the comparison line is the user's own national series; a named unit with no rows fails."""
