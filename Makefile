@@ -66,6 +66,7 @@ bench: setup $(BENCH_STAMP)
 	$(PY) benchmarks/bench_models.py
 	$(PY) benchmarks/bench_assess.py
 	$(PY) benchmarks/bench_batch.py
+	$(PY) benchmarks/bench_workbook.py
 	$(PY) benchmarks/hindcast.py
 	$(PY) benchmarks/calibration.py
 	$(PY) benchmarks/bench_editions.py
