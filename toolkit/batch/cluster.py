@@ -83,7 +83,7 @@ def _temporary_files_in_worker_directory() -> None:
     """This task's and the worker's kernels' temporary files (a kernel's connection file, which a killed worker
     cannot remove) go into the Dask worker's own folder: Dask removes it when the worker closes and, when the
     worker was killed, the next worker started on that machine purges it (``distributed.diskutils``)."""
-    from distributed import get_worker  # loaded already: this runs inside a Dask task
+    from distributed import get_worker  # part of distributed's 1.4 s, loaded already: this runs in a Dask task
 
     try:
         folder = os.path.join(get_worker().local_directory, "tmp")
