@@ -325,12 +325,13 @@ def save_workbook(path: Path, sheets: tuple[str, str], readme: list[tuple[str, l
     results.append([cell(results, _column_label(c), font=head, fill=grey, alignment=wrap) for c in columns])
     results.append([cell(results, c, font=ids, fill=grey) for c in columns])
     probability = {i for i, c in enumerate(columns) if c in PROBABILITY_COLUMNS}
+    # Once for the whole table, not per cell: missing values as None (empty cells), numbers as Python numbers.
     values = table.astype(object)
-    values = values.where(values.notna(), None)  # missing values as empty cells; numbers as Python numbers
+    values = values.where(values.notna(), None)
     for row in values.itertuples(index=False, name=None):
         results.append([
             cell(results, v, number_format="0.00") if i in probability and v is not None
             else cell(results, v) if isinstance(v, str) and v.startswith("=")
-            else _cell(v)
+            else v
             for i, v in enumerate(row)])
     book.save(path)

@@ -88,6 +88,11 @@ class ReportContext:
         return len(targeted(self.results)) - len(counted(self.results))
 
 
+def _no_observations(unit_id: str, path: str) -> DataValidationError:
+    return DataValidationError(f"has no observations of {unit_id}", path=path, problems=[Problem(
+        "a report with no data would say nothing", "leave the unit out (--units), or add its rows to the file")])
+
+
 def _has_rows(paths: list[str]) -> bool:
     """Whether a batch's slice files hold a row below their header (an empty slice is no error of the slice)."""
     for path in paths:
@@ -115,16 +120,13 @@ def prepare(unit_id: str = "national", *, params_file: str = "", output_dir: str
     data_paths = split_paths(data_override) or list(params.data_paths)
     targets = unit_targets(params.target_set, params.local_targets, cycle, targets_override)
     prefer = project_path(params.prefer) if params.prefer and not data_override else None
-    no_rows = DataValidationError(f"has no observations of {params.unit_id}", path=data_label or data_override,
-                                  problems=[Problem("a report with no data would say nothing",
-                                                    "leave the unit out (--units), or add its rows to the file")])
     if data_label and not _has_rows(data_paths):  # the batch's slice of --data: this unit has no row in it
-        raise no_rows
+        raise _no_observations(params.unit_id, data_label)
     observations = load_observations(data_paths, prefer=prefer)
     unit_obs = observations[observations["unit_id"] == params.unit_id]
     user_data = bool(data_override)
     if user_data and not len(unit_obs):
-        raise no_rows
+        raise _no_observations(params.unit_id, data_label or data_override)
     comparison = pd.DataFrame(columns=unit_obs.columns)
     if params.unit_id != params.comparison_unit:
         own = observations[observations["unit_id"] == params.comparison_unit] if user_data else comparison
